@@ -1,0 +1,6 @@
+from django.conf import settings
+
+
+def site(request):
+    """Values every page template needs."""
+    return {"GRIDOPS_MAP_TILE_URL": settings.GRIDOPS_MAP_TILE_URL}
