@@ -1,0 +1,92 @@
+"""Settings come from the environment, with safe defaults, and fail loudly on bad values."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, gridops.settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'engine': s.DATABASES['default']['ENGINE'], "
+    "'db': str(s.DATABASES['default']['NAME']), 'hosts': s.ALLOWED_HOSTS, 'tz': s.TIME_ZONE, "
+    "'lang': s.LANGUAGE_CODE, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL, "
+    "'cache': s.CACHES['default']['BACKEND'], 'inprocess_beat': s.GRIDOPS_INPROCESS_BEAT, "
+    "'photo_max': s.GRIDOPS_PHOTO_MAX_BYTES}))"
+)
+CONFIG_VARS = (
+    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "LANGUAGE_CODE", "TIME_ZONE",
+    "CELERY_TASK_ALWAYS_EAGER", "GRIDOPS_INPROCESS_BEAT", "GRIDOPS_PHOTO_MAX_BYTES",
+)
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update(env)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def settings_with(**env: str) -> dict:
+    done = run_python(PROBE, **env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_defaults_are_the_embedded_setup():
+    s = settings_with()
+    assert s["debug"] is True
+    assert s["engine"] == "django.db.backends.sqlite3"
+    assert s["tz"] == "Asia/Shanghai"
+    assert s["lang"] == "zh-hans"
+    assert s["eager"] is True and s["broker"] == "memory://"
+    assert s["cache"].endswith("LocMemCache")
+    assert s["inprocess_beat"] is True
+
+
+def test_database_and_redis_come_from_the_environment():
+    s = settings_with(DATABASE_URL="postgres://gridops@db.internal:5432/gridops", REDIS_URL="redis://cache:6379/1")
+    assert s["engine"] == "django.db.backends.postgresql"
+    assert s["db"] == "gridops"
+    assert s["eager"] is False and s["broker"] == "redis://cache:6379/1"
+    assert s["cache"].endswith("RedisCache")
+    assert s["inprocess_beat"] is False
+
+
+def test_hosts_language_and_numbers_are_parsed():
+    s = settings_with(ALLOWED_HOSTS="grid.example.gov.cn, api.example.gov.cn", LANGUAGE_CODE="en",
+                      GRIDOPS_PHOTO_MAX_BYTES="2048")
+    assert s["hosts"] == ["grid.example.gov.cn", "api.example.gov.cn"]
+    assert s["lang"] == "en"
+    assert s["photo_max"] == 2048
+
+
+@pytest.mark.parametrize(("name", "value"), [("DEBUG", "maybe"), ("GRIDOPS_PHOTO_MAX_BYTES", "ten")])
+def test_a_malformed_value_fails_loudly_naming_the_variable(name, value):
+    done = run_python(PROBE, **{name: value})
+    assert done.returncode != 0
+    assert name in done.stderr
+
+
+def test_production_needs_a_secret_key():
+    done = run_python(PROBE, DEBUG="0")
+    assert done.returncode != 0
+    assert "SECRET_KEY" in done.stderr
+
+
+def test_check_deploy_is_clean_with_debug_off_and_a_real_secret():
+    done = run_python(
+        "import sys; from django.core.management import execute_from_command_line as run; "
+        "run(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        DJANGO_SETTINGS_MODULE="gridops.settings",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="grid.example.gov.cn",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
