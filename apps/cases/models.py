@@ -141,8 +141,20 @@ class Case(models.Model):
         return self.tracking_code
 
 
+class CaseEventQuerySet(models.QuerySet):
+    """History rows are written once: bulk updates and deletes are refused too."""
+
+    def update(self, **kwargs):
+        raise ValueError("Case history is append-only")
+
+    def delete(self):
+        raise ValueError("Case history is append-only")
+
+
 class CaseEvent(models.Model):
     """One entry of a case's history. Append-only: it cannot be changed or deleted."""
+
+    objects = CaseEventQuerySet.as_manager()
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
