@@ -1,8 +1,286 @@
-"""Notifications: an outbox written in the same transaction as its cause."""
+"""Notifications: an outbox written in the same transaction as its cause.
+
+Rows are created pending; after the transaction commits their ids are handed to a Celery
+task. If the broker is down the hand-over fails quietly (logged without personal data) and
+the periodic `notification_resend` picks the rows up once their `next_attempt_at` passes —
+so a broker outage delays a notification but never loses it, and never fails the request.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from apps.accounts.choices import Role
+from apps.accounts.models import Department, User
+
+from .choices import NotificationChannel, NotificationStatus
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+# The normal path delivers right after commit; the resend sweep waits this long before it
+# takes a pending row, so the two rarely meet (if they do, the row lock decides).
+FIRST_RESEND_DELAY = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+WEBHOOK_TIMEOUT_S = 5
+SIGNATURE_HEADER = "X-Gridops-Signature"
+EMAIL_KEYS = frozenset({"dispatch", "sla_escalation", "suspension_request", "extension_request"})
+
+
+# ---------------------------------------------------------------- creating
+
+
+def notifications_create(*, items: list[dict], at: datetime | None = None) -> list[Notification]:
+    """Write outbox rows for many messages in a few queries and deliver them after commit.
+
+    Each item: case, event (optional), key, params, user_ids (in-app, plus email for
+    EMAIL_KEYS when the user has an address), department_id (its webhook, if set).
+    """
+    at = at or timezone.now()
+    user_ids = {uid for item in items for uid in item.get("user_ids", ())}
+    emails = dict(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")) if user_ids else {}
+    dept_ids = {item["department_id"] for item in items if item.get("department_id")}
+    hooks = set(
+        Department.objects.filter(pk__in=dept_ids, is_active=True).exclude(webhook_url="").values_list("pk", flat=True)
+    ) if dept_ids else set()
+    rows: list[Notification] = []
+    for item in items:
+        common = {"case": item.get("case"), "event": item.get("event"), "key": item["key"],
+                  "params": item.get("params", {}), "created_at": at, "next_attempt_at": at + FIRST_RESEND_DELAY}
+        for uid in sorted(u for u in item.get("user_ids", ()) if u in emails):
+            rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **common))
+            if emails[uid] and item.get("email", item["key"] in EMAIL_KEYS):
+                rows.append(Notification(channel=NotificationChannel.EMAIL, recipient_id=uid, **common))
+        if item.get("department_id") in hooks:
+            rows.append(Notification(channel=NotificationChannel.WEBHOOK, department_id=item["department_id"], **common))
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows, batch_size=1000)
+    ids = [n.pk for n in created]
+    transaction.on_commit(lambda: notifications_enqueue(ids=ids))
+    return created
+
+
+def notifications_enqueue(*, ids: list[int]) -> bool:
+    """Hand ids to the delivery task; never raises (the resend sweep covers a failure)."""
+    from .tasks import notification_deliver_task
+
+    try:
+        notification_deliver_task.delay(ids)
+    except Exception as exc:  # broker down, DNS, timeout: delivery waits for the resend sweep
+        logger.warning("notification enqueue failed (%s); %d notification(s) left for resend",
+                       type(exc).__name__, len(ids))
+        return False
+    return True
+
+
+def _area_supervisors(case) -> set[int]:
+    from apps.grid.models import AreaUserObjectPermission
+
+    codes = [c for c in (case.area_path or "").split("/") if c]
+    if not codes:
+        return set()
+    return set(AreaUserObjectPermission.objects.filter(
+        permission__codename="supervise_area", content_object__code__in=codes
+    ).values_list("user_id", flat=True))
+
+
+def _department_handlers(case) -> set[int]:
+    if not case.department_id:
+        return set()
+    return set(User.objects.filter(department_id=case.department_id, role=Role.HANDLER, is_active=True)
+               .values_list("pk", flat=True))
+
+
+def _dispatchers() -> set[int]:
+    return set(User.objects.filter(role=Role.DISPATCHER, is_active=True).values_list("pk", flat=True))
+
+
+def _requester(event) -> set[int]:
+    from apps.sla.models import ClockRequest
+
+    request_id = (event.data or {}).get("request")
+    if not request_id:
+        return set()
+    return set(ClockRequest.objects.filter(pk=request_id).values_list("requested_by_id", flat=True))
+
+
+def _recipients(event) -> set[int]:
+    case = event.case
+    action = event.action
+    if action == "dispatch":
+        return _department_handlers(case) | {case.assignee_id}
+    if action in {"accept", "resolve"}:
+        return {case.responsible_officer_id}
+    if action == "return":
+        return _dispatchers()
+    if action == "verify_fail":
+        return {case.assignee_id} if case.assignee_id else _department_handlers(case)
+    if action in {"verify_pass", "close", "reject"}:
+        return {case.reporter_id}
+    if action == "reopen":
+        return _dispatchers() | {case.assignee_id}
+    if action in {"suspension_request", "extension_request"}:
+        return _area_supervisors(case)
+    if action in {"suspension_approve", "suspension_refuse", "extension_approve", "extension_refuse"}:
+        return _requester(event) | {case.assignee_id}
+    if action == "suspension_resume":
+        return {case.assignee_id, case.responsible_officer_id}
+    return set()
 
 
 def notify_case_event(*, event) -> None:
     """Called by the workflow service inside its transaction for every case event:
     writes the outbox rows for whoever should hear of it (delivery happens after commit)."""
+    from .choices import MESSAGES
+
+    if event.action not in MESSAGES:
+        return
+    case = event.case
+    users = _recipients(event)
+    users.discard(None)
+    users.discard(event.actor_id)
+    notifications_create(items=[{
+        "case": case, "event": event, "key": event.action, "params": {"code": case.tracking_code},
+        "user_ids": users, "department_id": case.department_id if event.action != "reject" else None,
+    }], at=event.created_at if event.created_at else None)
+
+
+# ---------------------------------------------------------------- delivering
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def _body(n: Notification) -> dict:
+    return {
+        "id": n.pk, "event": n.key, "case": n.case.tracking_code if n.case_id else None,
+        "params": n.params, "created_at": n.created_at.isoformat(),
+    }
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send(n: Notification) -> None:
+    if n.channel == NotificationChannel.IN_APP:
+        return
+    if n.channel == NotificationChannel.EMAIL:
+        address = n.recipient.email if n.recipient_id else (n.department.email if n.department_id else "")
+        if not address:
+            raise DeliveryError("no email address")
+        with translation.override(settings.LANGUAGE_CODE):
+            text = n.text
+            send_mail(subject=f"[gridops] {text}"[:200], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                      recipient_list=[address])
+        return
+    if n.channel == NotificationChannel.WEBHOOK:
+        dept = n.department
+        if dept is None or not dept.webhook_url:
+            raise DeliveryError("department has no webhook URL")
+        body = json.dumps(_body(n), ensure_ascii=False, sort_keys=True).encode()
+        req = urllib.request.Request(dept.webhook_url, data=body, method="POST", headers={
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: webhook_signature(secret=dept.webhook_secret, body=body),
+        })
+        try:
+            with urllib.request.urlopen(req, timeout=WEBHOOK_TIMEOUT_S) as resp:  # noqa: S310 (admin-set URL)
+                if resp.status >= 300:
+                    raise DeliveryError(f"HTTP {resp.status}")
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise DeliveryError(type(exc).__name__) from None
+        return
+    raise DeliveryError(f"unknown channel {n.channel}")
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _deliver_locked(rows: list[Notification], now: datetime) -> tuple[int, int]:
+    sent = failed = 0
+    for n in rows:
+        n.attempts += 1
+        try:
+            _send(n)
+        except Exception as exc:
+            failed += 1
+            n.last_error = (str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__)[:300]
+            if n.attempts >= MAX_ATTEMPTS:
+                n.status = NotificationStatus.FAILED
+                n.next_attempt_at = None
+            else:
+                n.next_attempt_at = now + _backoff(n.attempts)
+        else:
+            sent += 1
+            n.status = NotificationStatus.SENT
+            n.sent_at = now
+            n.next_attempt_at = None
+            n.last_error = ""
+    Notification.objects.bulk_update(rows, ["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+    return sent, failed
+
+
+def _claim(qs):
+    qs = qs.select_related("recipient", "department", "case")
+    if settings.IS_POSTGRES:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs)
+
+
+@transaction.atomic
+def notifications_deliver(*, ids: list[int], now: datetime | None = None) -> tuple[int, int]:
+    """Deliver these pending rows (ones another worker holds or already sent are skipped).
+    Returns (sent, failed attempts)."""
+    now = now or timezone.now()
+    rows = _claim(Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).order_by("pk"))
+    return _deliver_locked(rows, now)
+
+
+def notification_resend(*, now: datetime | None = None, batch_size: int = 500) -> tuple[int, int]:
+    """Deliver what is still pending and due (a broker outage, a failed attempt)."""
+    now = now or timezone.now()
+    total_sent = total_failed = 0
+    while True:
+        with transaction.atomic():
+            rows = _claim(Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+                          .order_by("next_attempt_at")[:batch_size])
+            if not rows:
+                break
+            sent, failed = _deliver_locked(rows, now)
+        total_sent += sent
+        total_failed += failed
+        if len(rows) < batch_size:
+            break
+    return total_sent, total_failed
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+def notification_mark_read(*, user: User, notification_id: int, at: datetime | None = None) -> int:
+    return Notification.objects.filter(
+        pk=notification_id, recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True
+    ).update(read_at=at or timezone.now())
+
+
+def notifications_mark_all_read(*, user: User, at: datetime | None = None) -> int:
+    return Notification.objects.filter(
+        Q(recipient=user) & Q(channel=NotificationChannel.IN_APP) & Q(read_at__isnull=True)
+    ).update(read_at=at or timezone.now())

@@ -1,6 +1,63 @@
+"""The SLA app.
+
+Infrastructure started here (the only side effect of `ready()`): the embedded default has no
+Celery beat, so when `settings.GRIDOPS_INPROCESS_BEAT` is true (no REDIS_URL) and this process
+is the runserver that serves requests (`make run` uses `runserver --noreload`), a daemon
+thread runs the SLA sweep and the notification resend once a minute. It never starts in
+tests, management commands, gunicorn or Celery processes: production uses Celery beat.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
+INTERVAL_S = 60.0
+
+
+def should_run_inprocess_beat(argv: list[str], enabled: bool, environ=os.environ) -> bool:
+    """True only for `manage.py runserver` serving requests, with the in-process beat enabled."""
+    if not enabled or len(argv) < 2 or argv[1] != "runserver":
+        return False
+    # With the autoreloader the parent process only watches files; the child has RUN_MAIN set.
+    return "--noreload" in argv or environ.get("RUN_MAIN") == "true"
+
+
+def _beat_loop(stop: threading.Event) -> None:
+    from django.db import close_old_connections
+
+    from apps.notify.services import notification_resend
+
+    from .sweep import sla_sweep
+
+    while not stop.wait(INTERVAL_S):
+        for job in (sla_sweep, notification_resend):
+            try:
+                close_old_connections()
+                job()
+            except Exception:
+                logger.exception("in-process periodic job %s failed", job.__name__)
+            finally:
+                close_old_connections()
 
 
 class SlaConfig(AppConfig):
     name = "apps.sla"
+    verbose_name = "SLA"
     default_auto_field = "django.db.models.BigAutoField"
+    beat_thread: threading.Thread | None = None
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        if should_run_inprocess_beat(sys.argv, settings.GRIDOPS_INPROCESS_BEAT) and SlaConfig.beat_thread is None:
+            stop = threading.Event()
+            SlaConfig.beat_thread = threading.Thread(target=_beat_loop, args=(stop,), name="gridops-beat",
+                                                     daemon=True)
+            SlaConfig.beat_thread.start()
+            logger.info("in-process beat: SLA sweep and notification resend every %.0f s", INTERVAL_S)

@@ -1,10 +1,357 @@
-"""SLA clock, warnings and escalation."""
+"""SLA clock, suspensions and extensions. The sweep lives in `sweep.py` (re-exported here).
+
+The clock of a case is written only here and by the sweep: the workflow service calls
+`clock_on_transition` inside its transaction after every change of state.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from gridops.errors import Conflict, DomainError, NotPermitted
+
+from .calendars import timekeeper_for
+from .choices import (
+    MAX_ESCALATION_LEVEL,
+    RESTART_ACTIONS,
+    STAGE_FOR_STATE,
+    LimitUnit,
+    RequestKind,
+    RequestStatus,
+)
+from .models import CaseClock, ClockRequest, SlaPolicy
+from .worktime import ClockTime, WorkCalendar
+
+REQUESTER_ROLES = frozenset({Role.HANDLER, Role.OFFICER, Role.DISPATCHER})
+APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+# ---------------------------------------------------------------- policies
+
+
+def policy_for(*, category, priority: str) -> SlaPolicy | None:
+    """category+priority, then category, then the parent category (+priority, any), then a default."""
+    cat_ids = [category.pk] if category is not None else []
+    if category is not None and category.parent_id:
+        cat_ids.append(category.parent_id)
+    from django.db.models import Q
+
+    candidates = list(
+        SlaPolicy.objects.filter(is_active=True, priority__in=[priority, ""])
+        .filter(Q(category_id__in=cat_ids) | Q(category__isnull=True))
+    )
+    order = {cid: i for i, cid in enumerate(cat_ids)}
+    order[None] = len(cat_ids)
+
+    def rank(p: SlaPolicy) -> tuple[int, int]:
+        return order.get(p.category_id, 99), 0 if p.priority == priority else 1
+
+    return min(candidates, key=rank) if candidates else None
+
+
+def _seconds(keeper: WorkCalendar | ClockTime, amount: int, unit: str, start: datetime) -> float:
+    if unit == LimitUnit.MINUTES:
+        return amount * 60.0
+    if unit == LimitUnit.HOURS:
+        return amount * 3600.0
+    if unit == LimitUnit.DAYS:
+        return amount * float(keeper.day_seconds)
+    if unit == LimitUnit.SAME_DAY:
+        return keeper.elapsed(start, keeper.end_of_day(start))
+    raise DomainError(_("Unknown time unit."), field="unit")
+
+
+# ---------------------------------------------------------------- the clock
+
+
+def _schedule(clock: CaseClock, keeper: WorkCalendar | ClockTime, policy: SlaPolicy | None) -> None:
+    """Compute deadline, warning and escalation instants of a running clock, and next_check_at."""
+    if not clock.stage or clock.running_since is None or policy is None:
+        clock.next_check_at = None
+        if not clock.stage or policy is None:
+            clock.deadline = clock.warn_at = None
+            clock.escalate1_at = clock.escalate2_at = clock.escalate3_at = None
+        return
+    total = clock.limit_seconds + clock.extension_seconds
+    start = clock.running_since
+    clock.deadline = keeper.add(start, total - clock.consumed_seconds)
+    warn_total = total * policy.warning_percent / 100.0
+    clock.warn_at = keeper.add(start, warn_total - clock.consumed_seconds)
+    delays = policy.escalation_delays()
+    clock.escalate1_at = keeper.add(clock.deadline, delays[0] * 60)
+    clock.escalate2_at = keeper.add(clock.deadline, delays[1] * 60)
+    clock.escalate3_at = keeper.add(clock.deadline, delays[2] * 60)
+    clock.next_check_at = clock_next_check(clock)
+
+
+def clock_next_check(clock: CaseClock) -> datetime | None:
+    """The earliest warning/escalation instant not yet fired (None: nothing left)."""
+    if not clock.stage or clock.is_suspended or clock.running_since is None:
+        return None
+    points = []
+    if not clock.warned and clock.warn_at:
+        points.append(clock.warn_at)
+    for level in range(clock.escalation_level + 1, MAX_ESCALATION_LEVEL + 1):
+        at = getattr(clock, f"escalate{level}_at")
+        if at:
+            points.append(at)
+    return min(points) if points else None
+
 
 def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at: datetime) -> None:
     """Called by the workflow service inside its transaction after every change of state:
     start, restart or stop the clock of the case's current stage."""
+    stage = STAGE_FOR_STATE.get(to_state)
+    clock = CaseClock.objects.select_for_update().filter(case_id=case.pk).first()
+    if clock is None:
+        clock = CaseClock(case_id=case.pk)
+    if stage is None:
+        _end_open_suspensions(case_id=case.pk, at=at)
+        clock.stage = ""
+        clock.running_since = None
+        clock.is_suspended = False
+        clock.stopped_at = at
+        clock.next_check_at = None
+        clock.save()
+        return
+    if clock.stage == stage and action not in RESTART_ACTIONS and clock.stage_round:
+        return  # same stage goes on (e.g. dispatched -> in_progress)
+    _end_open_suspensions(case_id=case.pk, at=at)
+    policy = policy_for(category=case.category, priority=case.priority)
+    keeper = timekeeper_for(policy)
+    clock.policy = policy
+    clock.basis = keeper.basis
+    clock.stage = stage
+    clock.stage_round += 1
+    clock.stage_started_at = at
+    clock.running_since = at
+    clock.is_suspended = False
+    clock.stopped_at = None
+    clock.consumed_seconds = 0
+    clock.extension_seconds = 0
+    clock.warned = False
+    clock.escalation_level = 0
+    clock.limit_seconds = _seconds(keeper, *policy.limit(stage), at) if policy else 0
+    _schedule(clock, keeper, policy)
+    clock.save()
+
+
+def _end_open_suspensions(*, case_id: int, at: datetime) -> None:
+    ClockRequest.objects.filter(case_id=case_id, status=RequestStatus.PENDING).update(
+        status=RequestStatus.ENDED, ended_at=at)
+    ClockRequest.objects.filter(case_id=case_id, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED,
+                                ended_at__isnull=True).update(ended_at=at)
+
+
+def _clock_pause(clock: CaseClock, at: datetime) -> None:
+    keeper = timekeeper_for(clock.policy)
+    if clock.running_since is not None:
+        clock.consumed_seconds += keeper.elapsed(clock.running_since, at)
+    clock.running_since = None
+    clock.is_suspended = True
+    clock.next_check_at = None
+
+
+def _clock_resume(clock: CaseClock, at: datetime) -> None:
+    clock.running_since = at
+    clock.is_suspended = False
+    _schedule(clock, timekeeper_for(clock.policy), clock.policy)
+
+
+# ---------------------------------------------------------------- requests
+
+
+def _locked_clock(case) -> CaseClock:
+    clock = CaseClock.objects.select_for_update().select_related("policy").filter(case_id=case.pk).first()
+    if clock is None or not clock.stage:
+        raise Conflict(_("The case has no running time limit."))
+    return clock
+
+
+def _check_visible(actor: User, case) -> None:
+    from apps.cases.selectors import case_list_for_user
+
+    if not case_list_for_user(user=actor).filter(pk=case.pk).exists():
+        raise NotPermitted(_("You cannot act on this case."))
+
+
+def _check_requester(actor: User, case) -> None:
+    if actor.role not in REQUESTER_ROLES and not actor.is_superuser:
+        raise NotPermitted(_("Only the handler of a case can ask for this."))
+    _check_visible(actor, case)
+
+
+def _check_approver(actor: User, case) -> None:
+    if actor.role not in APPROVER_ROLES and not actor.is_superuser:
+        raise NotPermitted(_("Only a supervisor of the area can decide this."))
+    _check_visible(actor, case)
+
+
+def _record(case, actor, action: str, note: str, data: dict, at: datetime) -> None:
+    from apps.cases.services import case_event_record
+    from apps.notify.services import notify_case_event
+
+    event = case_event_record(case=case, actor=actor, action=action, note=note, data=data, at=at,
+                              from_state=case.state, to_state=case.state)
+    notify_case_event(event=event)
+
+
+def _pending_request(case, kind: str) -> ClockRequest | None:
+    return ClockRequest.objects.filter(case_id=case.pk, kind=kind, status=RequestStatus.PENDING).first()
+
+
+@transaction.atomic
+def suspension_request(*, actor: User, case, reason: str, at: datetime | None = None) -> ClockRequest:
+    at = at or timezone.now()
+    _check_requester(actor, case)
+    if not reason.strip():
+        raise DomainError(_("Give a reason for the suspension."), field="reason")
+    clock = _locked_clock(case)
+    if clock.is_suspended:
+        raise Conflict(_("The clock is already suspended."))
+    if _pending_request(case, RequestKind.SUSPENSION):
+        raise Conflict(_("A suspension request is already waiting for a decision."))
+    req = ClockRequest.objects.create(case_id=case.pk, kind=RequestKind.SUSPENSION, stage=clock.stage,
+                                      stage_round=clock.stage_round, reason=reason.strip(), requested_by=actor,
+                                      requested_at=at)
+    _record(case, actor, "suspension_request", reason.strip(), {"request": req.pk, "stage": clock.stage}, at)
+    return req
+
+
+def _locked_pending(request_id: int, kind: str) -> ClockRequest:
+    req = ClockRequest.objects.select_for_update().select_related("case").filter(pk=request_id, kind=kind).first()
+    if req is None:
+        raise DomainError(_("No such request."), field="request")
+    if req.status != RequestStatus.PENDING:
+        raise Conflict(_("This request has already been decided."))
+    return req
+
+
+@transaction.atomic
+def suspension_approve(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
+    """Stop the clock from `at`: suspended time does not count."""
+    at = at or timezone.now()
+    req = _locked_pending(request_id, RequestKind.SUSPENSION)
+    _check_approver(actor, req.case)
+    clock = _locked_clock(req.case)
+    if clock.stage_round != req.stage_round:
+        raise Conflict(_("The case has moved to another stage since the request."))
+    _clock_pause(clock, at)
+    clock.save()
+    req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.APPROVED, actor, at, note
+    req.save()
+    _record(req.case, actor, "suspension_approve", note, {"request": req.pk, "stage": clock.stage}, at)
+    return req
+
+
+@transaction.atomic
+def suspension_refuse(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
+    at = at or timezone.now()
+    req = _locked_pending(request_id, RequestKind.SUSPENSION)
+    _check_approver(actor, req.case)
+    req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.REFUSED, actor, at, note
+    req.save()
+    _record(req.case, actor, "suspension_refuse", note, {"request": req.pk}, at)
+    return req
+
+
+@transaction.atomic
+def suspension_resume(*, actor: User, case, note: str = "", at: datetime | None = None) -> CaseClock:
+    """Restart a suspended clock: the deadline moves by the time it stood still."""
+    at = at or timezone.now()
+    if actor.role not in REQUESTER_ROLES | APPROVER_ROLES and not actor.is_superuser:
+        raise NotPermitted(_("You cannot resume this case's clock."))
+    _check_visible(actor, case)
+    clock = _locked_clock(case)
+    if not clock.is_suspended:
+        raise Conflict(_("The clock is not suspended."))
+    _clock_resume(clock, at)
+    clock.save()
+    ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED,
+                                ended_at__isnull=True).update(ended_at=at)
+    _record(case, actor, "suspension_resume", note,
+            {"stage": clock.stage, "deadline": clock.deadline.isoformat() if clock.deadline else None}, at)
+    return clock
+
+
+def _approved_extensions(case) -> int:
+    return ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.EXTENSION,
+                                       status=RequestStatus.APPROVED).count()
+
+
+@transaction.atomic
+def extension_request(*, actor: User, case, amount: int, unit: str, reason: str,
+                      at: datetime | None = None) -> ClockRequest:
+    """Ask for more time before the deadline has passed (capped by the policy)."""
+    at = at or timezone.now()
+    _check_requester(actor, case)
+    if not reason.strip():
+        raise DomainError(_("Give a reason for the extension."), field="reason")
+    if amount <= 0:
+        raise DomainError(_("Ask for a positive amount of time."), field="amount")
+    if unit not in (LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS):
+        raise DomainError(_("Ask for minutes, hours or days."), field="unit")
+    clock = _locked_clock(case)
+    if clock.deadline is None:
+        raise Conflict(_("The case has no deadline to extend."))
+    if not clock.is_suspended and clock.deadline <= at:
+        raise DomainError(_("The deadline has passed: an extension must be asked for before it."), field="deadline")
+    cap = clock.policy.max_extensions if clock.policy else 0
+    if _approved_extensions(case) >= cap:
+        raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
+    if _pending_request(case, RequestKind.EXTENSION):
+        raise Conflict(_("An extension request is already waiting for a decision."))
+    req = ClockRequest.objects.create(case_id=case.pk, kind=RequestKind.EXTENSION, stage=clock.stage,
+                                      stage_round=clock.stage_round, reason=reason.strip(), amount=amount, unit=unit,
+                                      requested_by=actor, requested_at=at)
+    _record(case, actor, "extension_request", reason.strip(),
+            {"request": req.pk, "amount": amount, "unit": unit, "stage": clock.stage}, at)
+    return req
+
+
+@transaction.atomic
+def extension_approve(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
+    """Move the deadline (and the warning and escalation points) by the requested time."""
+    at = at or timezone.now()
+    req = _locked_pending(request_id, RequestKind.EXTENSION)
+    _check_approver(actor, req.case)
+    clock = _locked_clock(req.case)
+    if clock.stage_round != req.stage_round:
+        raise Conflict(_("The case has moved to another stage since the request."))
+    cap = clock.policy.max_extensions if clock.policy else 0
+    if _approved_extensions(req.case) >= cap:
+        raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
+    keeper = timekeeper_for(clock.policy)
+    clock.extension_seconds += _seconds(keeper, req.amount, req.unit, at)
+    if not clock.is_suspended:
+        _schedule(clock, keeper, clock.policy)
+    clock.save()
+    req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.APPROVED, actor, at, note
+    req.save()
+    _record(req.case, actor, "extension_approve", note,
+            {"request": req.pk, "deadline": clock.deadline.isoformat() if clock.deadline else None}, at)
+    return req
+
+
+@transaction.atomic
+def extension_refuse(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
+    at = at or timezone.now()
+    req = _locked_pending(request_id, RequestKind.EXTENSION)
+    _check_approver(actor, req.case)
+    req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.REFUSED, actor, at, note
+    req.save()
+    _record(req.case, actor, "extension_refuse", note, {"request": req.pk}, at)
+    return req
+
+
+def sla_sweep(*, now: datetime | None = None, batch_size: int = 500):
+    """Fire every warning and escalation that is due (see `apps.sla.sweep`)."""
+    from .sweep import sla_sweep as run
+
+    return run(now=now, batch_size=batch_size)

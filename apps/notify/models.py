@@ -1,0 +1,62 @@
+"""The notification outbox: one row per message and channel, written with its cause.
+
+A row is `pending` until delivered (`sent`) or given up (`failed`, after the last retry).
+In-app rows are the inbox: delivering one only marks it sent; `read_at` is the user's.
+Message text is stored as a key and parameters and rendered in the reader's language.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import MESSAGES, NotificationChannel, NotificationStatus
+
+
+class Notification(models.Model):
+    channel = models.CharField(_("channel"), max_length=16, choices=NotificationChannel.choices)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  null=True, blank=True, related_name="notifications")
+    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.CASCADE,
+                                   null=True, blank=True, related_name="notifications")
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="notifications")
+    event = models.ForeignKey("cases.CaseEvent", verbose_name=_("event"), on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    key = models.CharField(_("message"), max_length=48)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="notify_outbox_due",
+                         condition=models.Q(status="pending")),
+            models.Index(fields=["recipient", "channel", "-created_at"], name="notify_inbox"),
+            models.Index(fields=["recipient"], name="notify_unread",
+                         condition=models.Q(channel="inapp", read_at__isnull=True)),
+            models.Index(fields=["status", "-created_at"], name="notify_status"),
+        ]
+
+    @property
+    def text(self) -> str:
+        template = MESSAGES.get(self.key)
+        if template is None:
+            return self.key
+        try:
+            return str(template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return str(template)
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.key}#{self.pk}"

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from .calendars import calendar_touch
+from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_default", "use_public_holidays", "updated_at"]
+    inlines = [CalendarDayInline]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "calendar", "is_workday", "note"]
+    list_filter = ["calendar", "is_workday"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        calendar_touch(calendar_id=obj.calendar_id)
+
+    def delete_model(self, request, obj):
+        calendar_id = obj.calendar_id
+        super().delete_model(request, obj)
+        calendar_touch(calendar_id=calendar_id)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "priority", "basis", "register_amount", "register_unit", "dispatch_amount",
+                    "dispatch_unit", "handle_amount", "handle_unit", "verify_amount", "verify_unit",
+                    "warning_percent", "max_extensions", "is_active"]
+    list_filter = ["basis", "is_active"]
+    list_select_related = ["category"]
+    search_fields = ["name", "category__code", "category__name"]
+    autocomplete_fields = []
+
+
+@admin.register(CaseClock)
+class CaseClockAdmin(admin.ModelAdmin):
+    list_display = ["case", "stage", "stage_round", "deadline", "warned", "escalation_level", "is_suspended",
+                    "next_check_at"]
+    list_filter = ["stage", "escalation_level", "is_suspended"]
+    list_select_related = ["case"]
+    raw_id_fields = ["case", "policy"]
+    readonly_fields = [f.name for f in CaseClock._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SlaAlert)
+class SlaAlertAdmin(admin.ModelAdmin):
+    list_display = ["case", "stage", "stage_round", "kind", "level", "due_at", "created_at"]
+    list_filter = ["kind", "level", "stage"]
+    raw_id_fields = ["case"]
+
+
+@admin.register(ClockRequest)
+class ClockRequestAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "stage", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["case", "requested_by", "decided_by"]

@@ -1,0 +1,267 @@
+"""Business calendars, SLA policies, the clock of every open case, its alerts and requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    AlertKind,
+    LimitUnit,
+    RequestKind,
+    RequestStatus,
+    SlaStatus,
+    Stage,
+    TimeBasis,
+)
+from .worktime import DEFAULT_PERIODS, parse_periods
+
+
+def default_periods() -> list[list[str]]:
+    return [list(p) for p in DEFAULT_PERIODS]
+
+
+class BusinessCalendar(models.Model):
+    """Working hours plus the days that are (not) working days.
+
+    Days come from China's public-holiday schedule (library `chinesecalendar`) unless a
+    `CalendarDay` override says otherwise; years the library does not know fall back to
+    weekends plus overrides.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    work_periods = models.JSONField(
+        _("working periods"), default=default_periods,
+        help_text=_('Periods of a working day, e.g. [["09:00", "12:00"], ["14:00", "18:00"]].'),
+    )
+    use_public_holidays = models.BooleanField(
+        _("follow China's public holidays"), default=True,
+        help_text=_("Public holidays off and the weekend days made working days (调休) on."),
+    )
+    is_default = models.BooleanField(_("default calendar"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True),
+                                    name="sla_calendar_one_default"),
+        ]
+
+    def clean(self) -> None:
+        try:
+            parse_periods(self.work_periods or [])
+        except (ValueError, TypeError) as exc:
+            raise ValidationError({"work_periods": str(exc)}) from None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarDay(models.Model):
+    """A local decision about one day: overrides the public-holiday schedule."""
+
+    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE,
+                                 related_name="days")
+    date = models.DateField(_("date"))
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="sla_calendarday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'+' if self.is_workday else '-'}"
+
+
+class SlaPolicy(models.Model):
+    """Time limits of the four stages for a category (and priority), with warning and escalation.
+
+    Lookup: category+priority, category, parent category (+priority, then any), default
+    (no category). Escalation delays count after the deadline in the policy's time basis.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey("cases.Category", verbose_name=_("category"), on_delete=models.CASCADE,
+                                 null=True, blank=True, related_name="sla_policies",
+                                 help_text=_("Empty: the default policy."))
+    priority = models.CharField(_("priority"), max_length=16, blank=True,
+                                help_text=_("Empty: any priority."))
+    basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices, default=TimeBasis.WORKING)
+    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT,
+                                 null=True, blank=True, help_text=_("Empty: the default calendar."))
+    register_amount = models.PositiveIntegerField(_("register limit"), default=1)
+    register_unit = models.CharField(_("register unit"), max_length=16, choices=LimitUnit.choices,
+                                     default=LimitUnit.HOURS)
+    dispatch_amount = models.PositiveIntegerField(_("dispatch limit"), default=1)
+    dispatch_unit = models.CharField(_("dispatch unit"), max_length=16, choices=LimitUnit.choices,
+                                     default=LimitUnit.HOURS)
+    handle_amount = models.PositiveIntegerField(_("handle limit"), default=5)
+    handle_unit = models.CharField(_("handle unit"), max_length=16, choices=LimitUnit.choices,
+                                   default=LimitUnit.DAYS)
+    verify_amount = models.PositiveIntegerField(_("verify limit"), default=1)
+    verify_unit = models.CharField(_("verify unit"), max_length=16, choices=LimitUnit.choices,
+                                   default=LimitUnit.DAYS)
+    warning_percent = models.PositiveSmallIntegerField(_("warning at (% of the limit)"), default=80)
+    escalation1_minutes = models.PositiveIntegerField(_("level 1 (assignee's supervisor) after deadline, minutes"),
+                                                      default=0)
+    escalation2_minutes = models.PositiveIntegerField(_("level 2 (subdistrict) after deadline, minutes"),
+                                                      default=240)
+    escalation3_minutes = models.PositiveIntegerField(_("level 3 (district command center) after deadline, minutes"),
+                                                      default=1440)
+    max_extensions = models.PositiveSmallIntegerField(_("extensions allowed per case"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["category__code", "priority"]
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "priority"], name="sla_policy_category_priority"),
+            models.UniqueConstraint(fields=["priority"], condition=models.Q(category__isnull=True),
+                                    name="sla_policy_one_default_per_priority"),
+            models.CheckConstraint(condition=models.Q(warning_percent__gte=1, warning_percent__lte=100),
+                                   name="sla_policy_warning_percent_range"),
+        ]
+
+    def clean(self) -> None:
+        if not (self.escalation1_minutes <= self.escalation2_minutes <= self.escalation3_minutes):
+            raise ValidationError({"escalation2_minutes": _("Escalation levels must come one after the other.")})
+
+    def limit(self, stage: str) -> tuple[int, str]:
+        return getattr(self, f"{stage}_amount"), getattr(self, f"{stage}_unit")
+
+    def escalation_delays(self) -> tuple[int, int, int]:
+        return self.escalation1_minutes, self.escalation2_minutes, self.escalation3_minutes
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseClock(models.Model):
+    """The SLA clock of one case: its current stage, deadline and when to look at it next.
+
+    Budget is in the policy's basis (working or clock seconds). While running, the stage has
+    used `consumed_seconds` before `running_since` plus the time since. Warning and escalation
+    instants are computed when the clock (re)starts or moves, so the sweep only compares
+    columns. `next_check_at` is NULL when nothing is left to fire (or the clock is paused).
+    """
+
+    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
+                                primary_key=True, related_name="sla_clock")
+    policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.SET_NULL, null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    stage_round = models.PositiveIntegerField(_("stage round"), default=0)
+    stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
+    basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices, default=TimeBasis.WORKING)
+    limit_seconds = models.FloatField(_("limit (s)"), default=0)
+    extension_seconds = models.FloatField(_("extended by (s)"), default=0)
+    consumed_seconds = models.FloatField(_("used before pause (s)"), default=0)
+    running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    is_suspended = models.BooleanField(_("suspended"), default=False)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    escalate1_at = models.DateTimeField(null=True, blank=True)
+    escalate2_at = models.DateTimeField(null=True, blank=True)
+    escalate3_at = models.DateTimeField(null=True, blank=True)
+    warned = models.BooleanField(_("warned"), default=False)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
+        indexes = [
+            models.Index(fields=["next_check_at"], name="sla_clock_next_check",
+                         condition=models.Q(next_check_at__isnull=False)),
+            models.Index(fields=["deadline"], name="sla_clock_deadline"),
+            models.Index(fields=["escalation_level", "deadline"], name="sla_clock_level"),
+        ]
+
+    @property
+    def status(self) -> str:
+        if not self.stage:
+            return SlaStatus.STOPPED
+        if self.is_suspended:
+            return SlaStatus.SUSPENDED
+        if self.deadline is None:
+            return SlaStatus.NONE
+        if self.escalation_level:
+            return SlaStatus.ESCALATED
+        if self.warned:
+            # The sweep has seen the deadline pass only if it escalated; between the two
+            # the deadline column tells (lists compare it with now themselves if needed).
+            return SlaStatus.WARNING
+        return SlaStatus.ON_TIME
+
+    def status_at(self, now) -> str:
+        status = self.status
+        if status in (SlaStatus.WARNING, SlaStatus.ON_TIME) and self.deadline and self.deadline <= now:
+            return SlaStatus.OVERDUE
+        return status
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} #{self.stage_round}"
+
+
+class SlaAlert(models.Model):
+    """A warning (yellow) or an escalation (red, by level): each happens once per stage round."""
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="sla_alerts")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    stage_round = models.PositiveIntegerField(_("stage round"))
+    kind = models.CharField(_("kind"), max_length=16, choices=AlertKind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    due_at = models.DateTimeField(_("due at"))
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        ordering = ["case", "stage_round", "kind", "level"]
+        verbose_name = _("SLA alert")
+        verbose_name_plural = _("SLA alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "stage_round", "kind", "level"], name="sla_alert_once"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="sla_alert_created")]
+
+
+class ClockRequest(models.Model):
+    """A request to suspend (挂起) the clock or extend (延期) the deadline, and its decision."""
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="sla_requests")
+    kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    stage_round = models.PositiveIntegerField(_("stage round"))
+    status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices,
+                              default=RequestStatus.PENDING)
+    reason = models.TextField(_("reason"))
+    amount = models.PositiveIntegerField(_("extension"), default=0)
+    unit = models.CharField(_("unit"), max_length=16, choices=LimitUnit.choices, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("clock request")
+        verbose_name_plural = _("clock requests")
+        indexes = [
+            models.Index(fields=["case", "kind", "status"], name="sla_request_case"),
+            models.Index(fields=["status", "kind", "-requested_at"], name="sla_request_status"),
+        ]
