@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("thanks/<str:code>/", views.thanks, name="thanks"),
+    path("track/", views.track, name="track"),
+    path("track/<str:code>/", views.track_case, name="track_case"),
+    path("mine/", views.my_reports, name="my_reports"),
+    path("mine/<int:pk>/", views.my_report, name="my_report"),
+    path("mine/<int:pk>/rate/", views.rate, name="rate"),
+    path("mine/<int:pk>/reopen/", views.reopen, name="reopen"),
+]

@@ -1,0 +1,71 @@
+"""Forms of the resident portal: report, track, rate, reopen."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.workbench.forms import LocatedReportForm, PhotosField
+
+
+class ResidentReportForm(LocatedReportForm):
+    """A resident's report. Location: the browser's position (WGS84) or an address/landmark."""
+
+    photos = PhotosField(label=_("Photos (optional)"), attrs={"capture": "environment", "accept": "image/*"})
+    reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
+    reporter_phone = forms.CharField(
+        label=_("Your phone (optional)"),
+        max_length=32,
+        required=False,
+        help_text=_("Only staff handling the report can see it, so they can call you back."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    field_order = ["category", "description", "address", "lon", "lat", "crs", "photos", "reporter_name", "reporter_phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser fills these from its geolocation (WGS84); residents never type coordinates.
+        for name in ("lon", "lat", "crs"):
+            self.fields[name].widget = forms.HiddenInput()
+        self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
+
+    def clean(self):
+        data = super().clean()
+        data["crs"] = "wgs84"
+        return data
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).upper()
+
+
+RATING_CHOICES = [
+    (5, _("5 — very satisfied")),
+    (4, _("4 — satisfied")),
+    (3, _("3 — acceptable")),
+    (2, _("2 — dissatisfied")),
+    (1, _("1 — very dissatisfied")),
+]
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you with the result?"), choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why is the problem not solved?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,191 @@
+"""The resident portal: report a problem, track it by code, follow "my reports", rate, reopen.
+
+Public pages (the tracking page) show only public facts: state, category, place, a timeline with
+staff roles (never names) and only the notes meant for the public. Never the reporter's name or phone.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.cases import selectors as case_selectors
+from apps.cases import services as case_services
+from apps.cases.choices import CaseState, Channel, PhotoKind
+from apps.cases.workflow import Action
+from apps.workbench.forms import add_domain_error
+from gridops.errors import Conflict, DomainError
+
+from .forms import RatingForm, ReopenForm, ResidentReportForm, TrackForm
+
+# Location errors land on the visible address field: residents never see coordinates.
+LOCATION_ALIASES = {"lon": "address", "lat": "address", "crs": "address"}
+
+# Transitions a resident sees on the timeline, and those whose note is written for the public.
+PUBLIC_NOTE_ACTIONS = frozenset({Action.REJECT, Action.RESOLVE, Action.SELF_HANDLE, Action.VERIFY_PASS, Action.REOPEN})
+
+
+def public_timeline(case) -> list[dict]:
+    """The case's public history: what happened and by which role (never who), with public notes only."""
+    return [
+        {
+            "action": event.action,
+            "role": event.actor_role,
+            "to_state": event.to_state or CaseState.REPORTED,
+            "at": event.created_at,
+            "note": event.note if event.action in PUBLIC_NOTE_ACTIONS else "",
+        }
+        for event in case_selectors.case_public_events(case=case)
+    ]
+
+
+def _public_context(case) -> dict:
+    """What anyone holding the tracking code may see; for a merged duplicate, the master's progress."""
+    followed = case_selectors.case_followed(case=case)
+    photos = list(followed.photos.all())
+    return {
+        "case": case,
+        "master": followed if followed.pk != case.pk else None,
+        "followed": followed,
+        "timeline": public_timeline(followed),
+        "before_photos": [p for p in photos if p.kind == PhotoKind.BEFORE],
+        "after_photos": [p for p in photos if p.kind == PhotoKind.AFTER],
+    }
+
+
+def home(request):
+    """The report form."""
+    categories = case_selectors.category_list()
+    initial = {}
+    user = request.user
+    if user.is_authenticated and not user.is_staff_role:
+        initial = {"reporter_name": user.full_name, "reporter_phone": user.phone}
+    form = ResidentReportForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = case_services.case_intake(
+                actor=user if user.is_authenticated else None,
+                channel=Channel.RESIDENT_WEB,
+                category=data["category"],
+                description=data["description"],
+                lon=data.get("lon"),
+                lat=data.get("lat"),
+                crs="wgs84",
+                address=data.get("address", ""),
+                photos=data.get("photos") or (),
+                reporter_name=data.get("reporter_name", ""),
+                reporter_phone=data.get("reporter_phone", ""),
+            )
+        except DomainError as err:
+            add_domain_error(form, err, aliases=LOCATION_ALIASES)
+        else:
+            return redirect("portal:thanks", code=case.tracking_code)
+    status = 400 if form.errors else 200
+    return render(request, "portal/report.html", {"form": form}, status=status)
+
+
+def thanks(request, code: str):
+    case = case_selectors.case_get_by_tracking_code(code=code)
+    if case is None:
+        raise Http404
+    return render(request, "portal/thanks.html", {"code": case.tracking_code})
+
+
+def track(request):
+    """Ask for a tracking code (GET ?code=...)."""
+    form = TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["code"]
+        if case_selectors.case_get_by_tracking_code(code=code) is not None:
+            return redirect("portal:track_case", code=code)
+        form.add_error("code", _("No report has this code. Check it and try again."))
+        return render(request, "portal/track_form.html", {"form": form}, status=404)
+    return render(request, "portal/track_form.html", {"form": form})
+
+
+def track_case(request, code: str):
+    case = case_selectors.case_get_by_tracking_code(code="".join(code.split()).upper())
+    if case is None:
+        raise Http404
+    return render(request, "portal/track.html", _public_context(case))
+
+
+@login_required
+def my_reports(request):
+    cases = (
+        case_selectors.case_list_for_user(user=request.user)
+        .filter(reporter=request.user)
+        .select_related("category", "merged_into")
+    )
+    return render(request, "portal/my_reports.html", {"cases": cases[:200]})
+
+
+def _my_case(request, pk: int):
+    case = case_selectors.case_get_for_user(user=request.user, pk=pk)
+    if case.reporter_id != request.user.pk:
+        raise Http404  # staff may see it in the workbench; this page is the reporter's
+    return case
+
+
+def _render_my_case(request, case, *, rating_form=None, reopen_form=None, status=200):
+    actions = case_selectors.case_actions_for_user(user=request.user, case=case)
+    context = _public_context(case)
+    can_rate = case.state == CaseState.CLOSED and case.rating is None
+    context.update(
+        {
+            "mine": True,
+            "rating_form": (rating_form or RatingForm()) if can_rate else None,
+            "reopen_form": (reopen_form or ReopenForm()) if Action.REOPEN in actions else None,
+        }
+    )
+    return render(request, "portal/track.html", context, status=status)
+
+
+@login_required
+def my_report(request, pk: int):
+    return _render_my_case(request, _my_case(request, pk))
+
+
+@login_required
+@require_POST
+def rate(request, pk: int):
+    case = _my_case(request, pk)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            case_services.case_rate(
+                case=case, actor=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
+            )
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("portal:my_report", pk=case.pk)
+    return _render_my_case(request, case, rating_form=form, status=400)
+
+
+@login_required
+@require_POST
+def reopen(request, pk: int):
+    case = _my_case(request, pk)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            case_services.case_transition(
+                case=case, actor=request.user, action=Action.REOPEN, note=form.cleaned_data["note"],
+                expected_version=case.version,
+            )
+        except Conflict:
+            messages.error(request, _("This report changed in the meantime. Please look again."))
+            return redirect("portal:my_report", pk=case.pk)
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            messages.success(request, _("Your report is open again. We will look at it once more."))
+            return redirect("portal:my_report", pk=case.pk)
+    return _render_my_case(request, case, reopen_form=form, status=400)

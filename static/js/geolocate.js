@@ -1,0 +1,57 @@
+/* "Use my location": fill the form's lon/lat (WGS84, as phones report it) from the browser.
+   Works without a map; the address field stays available when location is refused. */
+(function () {
+  "use strict";
+  var t = window.gettext || function (s) { return s; };
+
+  function setValue(form, name, value) {
+    var input = form.querySelector('[name="' + name + '"]');
+    if (input) { input.value = value; }
+  }
+
+  function locate(button) {
+    var form = button.closest("form");
+    var status = form.querySelector("[data-geostatus]");
+    function say(text, isError) {
+      if (status) { status.textContent = text; status.classList.toggle("error", !!isError); }
+    }
+    if (!navigator.geolocation) {
+      say(t("This browser cannot tell your location. Please type an address or landmark."), true);
+      return;
+    }
+    button.disabled = true;
+    say(t("Finding your location…"));
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        setValue(form, "lon", pos.coords.longitude.toFixed(6));
+        setValue(form, "lat", pos.coords.latitude.toFixed(6));
+        setValue(form, "crs", "wgs84");
+        button.disabled = false;
+        button.classList.add("done");
+        say(t("Location found (accuracy about %s m).").replace("%s", Math.round(pos.coords.accuracy)));
+      },
+      function () {
+        button.disabled = false;
+        say(t("Could not get your location. Please type an address or landmark."), true);
+      },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
+  function clear(button) {
+    var form = button.closest("form");
+    setValue(form, "lon", "");
+    setValue(form, "lat", "");
+    var status = form.querySelector("[data-geostatus]");
+    if (status) { status.textContent = ""; }
+    var locateButton = form.querySelector("[data-geolocate]");
+    if (locateButton) { locateButton.classList.remove("done"); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-geolocate]");
+    if (button) { event.preventDefault(); locate(button); return; }
+    var clearButton = event.target.closest("[data-geoclear]");
+    if (clearButton) { event.preventDefault(); clear(clearButton); }
+  });
+})();
