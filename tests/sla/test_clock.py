@@ -1,0 +1,179 @@
+"""The clock follows the workflow: stages start, restart and stop; suspension and extension move it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from apps.cases.models import CaseEvent
+from apps.cases.services import case_transition
+from apps.sla import services as sla
+from apps.sla.models import CaseClock, ClockRequest, SlaPolicy
+from gridops.errors import Conflict, DomainError, NotPermitted
+
+from .conftest import local
+
+H = 3600
+
+
+def clock_of(case) -> CaseClock:
+    return CaseClock.objects.get(case=case)
+
+
+def test_intake_starts_the_register_clock(make_case, policy):
+    case = make_case(local(2026, 11, 23, 11, 30))
+    clock = clock_of(case)
+    assert clock.stage == "register" and clock.stage_round == 1
+    # 1 working hour from 11:30: 30 min before lunch, 30 min after -> 14:30
+    assert clock.deadline == local(2026, 11, 23, 14, 30)
+    assert clock.warn_at == local(2026, 11, 23, 14, 18)
+    assert clock.next_check_at == clock.warn_at
+    assert case.sla_clock.policy == policy
+
+
+def test_dispatch_starts_the_handle_stage_and_accept_keeps_it(dispatched_case, cast):
+    case = dispatched_case()
+    clock = clock_of(case)
+    assert clock.stage == "handle" and clock.deadline == local(2026, 11, 23, 15, 0)
+    round_before = clock.stage_round
+    case_transition(case=case, actor=cast.handler_x, action="accept", at=local(2026, 11, 23, 10, 0))
+    clock = clock_of(case)
+    assert clock.stage == "handle" and clock.stage_round == round_before
+    assert clock.deadline == local(2026, 11, 23, 15, 0)
+
+
+def test_return_restarts_the_dispatch_stage(dispatched_case, cast):
+    case = dispatched_case()
+    case_transition(case=case, actor=cast.handler_x, action="return", note="不是我们的", at=local(2026, 11, 23, 10, 0))
+    clock = clock_of(case)
+    assert clock.stage == "dispatch" and clock.stage_started_at == local(2026, 11, 23, 10, 0)
+    assert clock.deadline == local(2026, 11, 23, 11, 0)
+
+
+def test_rejected_case_stops_the_clock(make_case, cast, policy):
+    case = make_case(local(2026, 11, 23, 9, 0))
+    case_transition(case=case, actor=cast.dispatcher, action="reject", note="无效", at=local(2026, 11, 23, 9, 30))
+    clock = clock_of(case)
+    assert clock.stage == "" and clock.next_check_at is None and clock.status == "stopped"
+
+
+def test_policy_lookup_order(category, calendar, city):
+    from apps.cases.models import Category
+
+    child = Category.objects.create(code="T01a", name="子类", kind="event", parent=category)
+    default = SlaPolicy.objects.create(name="default")
+    assert sla.policy_for(category=child, priority="urgent") == default
+    parent_any = SlaPolicy.objects.create(name="parent", category=category)
+    assert sla.policy_for(category=child, priority="urgent") == parent_any
+    parent_urgent = SlaPolicy.objects.create(name="parent urgent", category=category, priority="urgent")
+    assert sla.policy_for(category=child, priority="urgent") == parent_urgent
+    own = SlaPolicy.objects.create(name="own", category=child)
+    assert sla.policy_for(category=child, priority="urgent") == own
+    own_urgent = SlaPolicy.objects.create(name="own urgent", category=child, priority="urgent")
+    assert sla.policy_for(category=child, priority="urgent") == own_urgent
+    assert sla.policy_for(category=child, priority="normal") == own
+
+
+def test_clock_time_policy_counts_nights(make_case, category, calendar):
+    SlaPolicy.objects.create(name="emergency", category=category, basis="clock", register_amount=2,
+                             register_unit="hours")
+    case = make_case(local(2026, 10, 1, 23, 0))
+    assert clock_of(case).deadline == local(2026, 10, 2, 1, 0)
+
+
+# ---------------------------------------------------------------- suspension
+
+
+def test_suspended_time_does_not_count(dispatched_case, cast):
+    case = dispatched_case()  # handle deadline Monday 15:00 (4 working hours from 09:00)
+    req = sla.suspension_request(actor=cast.handler_x, case=case, reason="等待产权单位", at=local(2026, 11, 23, 10, 0))
+    sla.suspension_approve(actor=cast.supervisor_d, request_id=req.pk, at=local(2026, 11, 23, 10, 0))
+    clock = clock_of(case)
+    assert clock.is_suspended and clock.next_check_at is None and clock.status == "suspended"
+    # 1 working hour used; resumed next day 09:00 -> 3 hours left -> 12:00
+    sla.suspension_resume(actor=cast.handler_x, case=case, at=local(2026, 11, 24, 9, 0))
+    clock = clock_of(case)
+    assert not clock.is_suspended
+    assert clock.deadline == local(2026, 11, 24, 12, 0)
+    actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
+    assert ["suspension_request", "suspension_approve", "suspension_resume"] == [
+        a for a in actions if a.startswith("suspension")]
+
+
+def test_suspension_is_decided_by_a_supervisor_of_the_area(dispatched_case, cast):
+    case = dispatched_case()
+    req = sla.suspension_request(actor=cast.handler_x, case=case, reason="r", at=local(2026, 11, 23, 10, 0))
+    with pytest.raises(NotPermitted):
+        sla.suspension_approve(actor=cast.handler_x, request_id=req.pk)
+    with pytest.raises(NotPermitted):
+        sla.suspension_approve(actor=cast.supervisor_e, request_id=req.pk)  # other district
+    sla.suspension_refuse(actor=cast.supervisor_d, request_id=req.pk, note="no", at=local(2026, 11, 23, 10, 5))
+    assert ClockRequest.objects.get(pk=req.pk).status == "refused"
+    assert not clock_of(case).is_suspended
+    with pytest.raises(Conflict):
+        sla.suspension_approve(actor=cast.supervisor_d, request_id=req.pk)
+
+
+def test_suspension_needs_a_reason_and_a_handler(dispatched_case, cast):
+    case = dispatched_case()
+    with pytest.raises(DomainError) as err:
+        sla.suspension_request(actor=cast.handler_x, case=case, reason="  ")
+    assert err.value.field == "reason"
+    with pytest.raises(NotPermitted):
+        sla.suspension_request(actor=cast.resident, case=case, reason="x")
+    with pytest.raises(NotPermitted):
+        sla.suspension_request(actor=cast.handler_y, case=case, reason="x")  # cannot see it
+
+
+# ---------------------------------------------------------------- extension
+
+
+def test_extension_moves_the_deadline(dispatched_case, cast):
+    case = dispatched_case()  # deadline Monday 15:00
+    req = sla.extension_request(actor=cast.handler_x, case=case, amount=2, unit="hours", reason="需要吊车",
+                                at=local(2026, 11, 23, 11, 0))
+    sla.extension_approve(actor=cast.supervisor_d, request_id=req.pk, at=local(2026, 11, 23, 11, 30))
+    clock = clock_of(case)
+    assert clock.deadline == local(2026, 11, 23, 17, 0)
+    assert clock.warn_at == local(2026, 11, 23, 15, 48)  # 80% of 6 working hours
+    assert CaseEvent.objects.filter(case=case, action="extension_approve").exists()
+
+
+def test_extension_is_refused_after_the_deadline(dispatched_case, cast):
+    case = dispatched_case()
+    with pytest.raises(DomainError) as err:
+        sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="晚了",
+                              at=local(2026, 11, 23, 15, 0))
+    assert err.value.field == "deadline"
+
+
+def test_extensions_are_capped_by_the_policy(dispatched_case, cast):
+    case = dispatched_case()  # policy allows one extension
+    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="days", reason="a",
+                                at=local(2026, 11, 23, 10, 0))
+    sla.extension_approve(actor=cast.supervisor_d, request_id=req.pk, at=local(2026, 11, 23, 10, 0))
+    assert clock_of(case).deadline == local(2026, 11, 24, 15, 0)
+    with pytest.raises(DomainError) as err:
+        sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="b",
+                              at=local(2026, 11, 23, 11, 0))
+    assert err.value.field == "amount"
+
+
+def test_refused_extension_leaves_the_deadline(dispatched_case, cast):
+    case = dispatched_case()
+    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="days", reason="a",
+                                at=local(2026, 11, 23, 10, 0))
+    sla.extension_refuse(actor=cast.supervisor_d, request_id=req.pk, note="不行", at=local(2026, 11, 23, 10, 5))
+    assert clock_of(case).deadline == local(2026, 11, 23, 15, 0)
+    assert ClockRequest.objects.get(pk=req.pk).decided_by == cast.supervisor_d
+
+
+def test_a_new_stage_ends_pending_requests(dispatched_case, cast):
+    case = dispatched_case()
+    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="a",
+                                at=local(2026, 11, 23, 10, 0))
+    case_transition(case=case, actor=cast.handler_x, action="return", note="错派", at=local(2026, 11, 23, 10, 30))
+    assert ClockRequest.objects.get(pk=req.pk).status == "ended"
+    assert clock_of(case).deadline == local(2026, 11, 23, 11, 30)
+    assert timedelta(0) < clock_of(case).deadline - local(2026, 11, 23, 10, 30)
