@@ -32,6 +32,11 @@ def jpeg(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, image_bytes("JPEG", **kwargs), content_type="image/jpeg")
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def category(city) -> Category:
     parent = Category.objects.create(code="E01", name="市容环境", name_en="City appearance", kind=CategoryKind.EVENT)
@@ -70,9 +75,10 @@ def case_in(cast, city, report):
     """case_in(state, cell="a") -> a case of department X in `state`, reached through the workflow."""
 
     def make(state: str, cell: str = "a", **kwargs):
+        now = timezone.now() - timedelta(hours=1)
+        kwargs.setdefault("at", now)
         case = report(cell, **kwargs)
         officer = {"a": cast.officer_a, "b": cast.officer_b, "c": cast.officer_c}[cell]
-        now = timezone.now() - timedelta(hours=1)
         steps = {
             CaseState.REPORTED: [],
             CaseState.REGISTERED: [(Action.REGISTER, cast.dispatcher, {})],

@@ -1,0 +1,132 @@
+"""Intake: routing, tracking code, history and hooks; validation before any write."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from apps.cases import services
+from apps.cases.choices import CaseState, Channel, PhotoKind
+from apps.cases.models import Case, CaseEvent, CasePhoto
+from apps.cases.services import TRACKING_ALPHABET, TRACKING_LENGTH
+from gridops.errors import DomainError
+
+from .conftest import POINT, jpeg
+
+
+def counts():
+    return Case.objects.count(), CaseEvent.objects.count(), CasePhoto.objects.count()
+
+
+def test_intake_routes_to_cell_area_and_responsible_officer(cast, city, report):
+    case = report("b")
+    assert case.state == CaseState.REPORTED
+    assert case.cell == city.cell_b
+    assert case.area == city.community_d
+    assert case.area_path == city.community_d.path
+    assert case.responsible_officer == cast.officer_b
+    assert case.reporter == cast.resident
+
+
+def test_tracking_code_is_long_unambiguous_and_unique(report):
+    codes = {report().tracking_code for _ in range(20)}
+    assert len(codes) == 20
+    for code in codes:
+        assert len(code) == TRACKING_LENGTH
+        assert set(code) <= set(TRACKING_ALPHABET)
+        assert not set(code) & set("01OIL")
+
+
+def test_intake_records_report_event_with_before_photos(cast, report):
+    case = report(photos=[jpeg("a.jpg"), jpeg("b.jpg")])
+    event = case.events.get()
+    assert (event.action, event.from_state, event.to_state, event.actor) == ("report", "", "reported", cast.resident)
+    photos = list(case.photos.all())
+    assert [p.kind for p in photos] == [PhotoKind.BEFORE, PhotoKind.BEFORE]
+    assert sorted(event.data["photos"]) == sorted(p.pk for p in photos)
+    assert all(p.event_id == event.pk for p in photos)
+
+
+def test_intake_calls_sla_and_notify_hooks_inside_the_transaction(monkeypatch, report):
+    calls = []
+    monkeypatch.setattr(services, "clock_on_transition", lambda **kw: calls.append(("clock", kw)))
+    monkeypatch.setattr(services, "notify_case_event", lambda **kw: calls.append(("notify", kw)))
+    case = report()
+    clock = dict(calls)["clock"]
+    assert (clock["case"], clock["action"], clock["from_state"], clock["to_state"]) == (case, "report", "", "reported")
+    assert dict(calls)["notify"]["event"].action == "report"
+
+
+def test_intake_in_the_past_keeps_that_time(report):
+    at = timezone.now() - timedelta(days=10)
+    case = report(at=at)
+    assert case.created_at == at
+    assert case.events.get().created_at == at
+
+
+def test_hotline_intake_keeps_caller_details_without_a_reporter_account(cast, report):
+    case = report(by=cast.hotline, channel=Channel.HOTLINE, reporter_name="李四", reporter_phone="13700137000")
+    assert case.reporter is None and case.created_by == cast.hotline
+    assert (case.reporter_name, case.reporter_phone) == ("李四", "13700137000")
+
+
+def test_gcj02_coordinates_are_converted_to_wgs84(report, city):
+    from apps.grid.coords import to_wgs84
+
+    lon, lat = POINT["a"]
+    # a GCJ-02 point whose WGS84 position is the middle of cell A
+    from prcoords import Coords, wgs_gcj
+
+    gcj = wgs_gcj(Coords(lat, lon))
+    case = report(lon=gcj.lon, lat=gcj.lat, crs="gcj02")
+    assert case.cell == city.cell_a
+    assert (round(case.lon, 5), round(case.lat, 5)) == (round(lon, 5), round(lat, 5))
+    assert to_wgs84(lon, lat, "wgs84") == (lon, lat)
+
+
+def test_address_without_coordinates_is_geocoded_to_the_most_specific_match(report, city):
+    case = report(lon=None, lat=None, address=f"红荔社区 网格 {city.cell_b.code} 门口")
+    assert case.cell == city.cell_b
+    case = report(lon=None, lat=None, address="南头街道前海社区某小区")
+    assert case.area == city.community_e and case.cell == city.cell_c
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"lon": 120.0, "lat": 30.0}, "location"),
+        ({"description": "   "}, "description"),
+        ({"lon": None, "lat": None, "address": "火星基地"}, "address"),
+        ({"lon": None, "lat": None, "address": ""}, "location"),
+        ({"photos": [SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")]}, "photos"),
+        ({"channel": "carrier-pigeon"}, "channel"),
+        ({"reporter_phone": "call me"}, "reporter_phone"),
+        ({"crs": "mars"}, "crs"),
+    ],
+)
+def test_invalid_intake_names_the_field_and_saves_nothing(report, change, field):
+    before = counts()
+    with pytest.raises(DomainError) as err:
+        report(**change)
+    assert err.value.field == field
+    assert counts() == before
+
+
+def test_inactive_category_is_refused(report, category):
+    category.is_active = False
+    category.save()
+    before = counts()
+    with pytest.raises(DomainError) as err:
+        report()
+    assert err.value.field == "category"
+    assert counts() == before
+
+
+def test_bad_photo_among_good_ones_saves_nothing(report):
+    before = counts()
+    with pytest.raises(DomainError):
+        report(photos=[jpeg(), SimpleUploadedFile("y.png", b"GIF89a....", content_type="image/png")])
+    assert counts() == before
