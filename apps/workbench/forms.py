@@ -194,7 +194,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(is_active=True).select_related("parent")
-        self.fields["area"].queryset = Area.objects.order_by("path")
+        self.fields["area"].queryset = Area.objects.only("id", "name", "name_en", "path").order_by("path")
         self.fields["area"].label_from_instance = _area_option_label
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
 

@@ -78,23 +78,13 @@ def staff_required(roles: frozenset[str] | None = None):
 # --- dashboard ---------------------------------------------------------------------------------
 
 
-def _sla_attention_q() -> Q | None:
-    """Cases with a warning or an escalation, if the SLA clock exists yet."""
-    from apps.cases.models import Case
-
-    try:
-        clock_model = Case._meta.get_field("sla_clock").related_model
-    except Exception:  # noqa: BLE001 - the SLA app has not added its clock
-        return None
-    names = {f.name for f in clock_model._meta.get_fields()}
-    q = Q()
-    if "escalation_level" in names:
-        q |= Q(sla_clock__escalation_level__gt=0)
-    if "warned_at" in names:
-        q |= Q(sla_clock__warned_at__isnull=False)
-    elif "warning_at" in names:
-        q |= Q(sla_clock__warning_at__lte=timezone.now())
-    return q or None
+def _sla_attention_q() -> Q:
+    """Cases whose SLA clock warned, escalated or ran past its deadline."""
+    return (
+        Q(sla_clock__escalation_level__gt=0)
+        | Q(sla_clock__warned=True)
+        | Q(sla_clock__deadline__lte=timezone.now(), sla_clock__stopped_at__isnull=True)
+    )
 
 
 def _queue(user, cases):
@@ -112,11 +102,8 @@ def _queue(user, cases):
             Q(state__in=[S.RESOLVED, S.REPORTED]) | Q(assignee=user, state__in=[S.DISPATCHED, S.IN_PROGRESS])
         )
     if role == Role.SUPERVISOR:
-        attention = _sla_attention_q()
         open_cases = cases.exclude(state__in=[S.CLOSED, S.REJECTED])
-        if attention is None:
-            return _("Open cases in my area"), open_cases
-        return _("Warnings and escalations in my area"), open_cases.filter(attention)
+        return _("Warnings and escalations in my area"), open_cases.filter(_sla_attention_q())
     if role == Role.HOTLINE:
         return _("Reports I entered"), cases.filter(created_by=user)
     return _("Open cases"), cases.exclude(state__in=[S.CLOSED, S.REJECTED])
@@ -129,6 +116,7 @@ def dashboard(request):
     by_state = dict(cases.order_by().values_list("state").annotate(n=Count("pk")))
     counts = [(state, label, by_state.get(state, 0)) for state, label in CaseState.choices]
     title, queue = _queue(user, cases)
+    queue = queue.select_related("sla_clock")
     # Oldest first: what has waited longest comes first.
     queue = list(queue.order_by("created_at", "id")[:QUEUE_SIZE]) if user.role != Role.HOTLINE else list(
         queue[:QUEUE_SIZE]
@@ -179,16 +167,6 @@ def filter_cases(cases, data: dict):
     return cases
 
 
-def _with_sla(cases):
-    from apps.cases.models import Case
-
-    try:
-        Case._meta.get_field("sla_clock")
-    except Exception:  # noqa: BLE001
-        return cases
-    return cases.select_related("sla_clock")
-
-
 @staff_required()
 def case_list(request):
     cases = case_selectors.case_list_for_user(user=request.user)
@@ -196,7 +174,7 @@ def case_list(request):
     if form.is_bound:
         form.is_valid()  # invalid values are shown and ignored; valid ones still filter
         cases = filter_cases(cases, form.cleaned_data)
-    cases = _with_sla(cases.select_related("category", "cell", "department", "area"))
+    cases = cases.select_related("category", "cell", "department", "area", "sla_clock")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "workbench/case_list.html", {"form": form, "page": page, "cases": page.object_list})
 

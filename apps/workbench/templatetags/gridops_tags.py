@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.choices import Role
 from apps.cases.choices import CaseState
 from apps.cases.workflow import REPORT, Action
+from apps.sla.choices import SlaStatus
 
 register = template.Library()
 
@@ -23,10 +24,10 @@ def state_badge(state: str):
     return format_html('<span class="badge state-{}">{}</span>', state, label)
 
 
-def sla_status(case) -> dict | None:
-    """The SLA status of a case for display, or None when it has no clock (yet).
+def sla_status(case) -> str | None:
+    """The SLA status of a case (an `SlaStatus` value), or None when it has no clock.
 
-    The SLA clock (`case.sla_clock`) belongs to the SLA app; this only reads it, tolerating its absence.
+    Reads `case.sla_clock` (select_related by the list views), tolerating its absence.
     """
     try:
         clock = case.sla_clock
@@ -34,38 +35,33 @@ def sla_status(case) -> dict | None:
         return None
     if clock is None:
         return None
-    level = getattr(clock, "escalation_level", 0) or 0
-    deadline = getattr(clock, "deadline", None) or getattr(clock, "deadline_at", None)
-    warn_at = getattr(clock, "warning_at", None) or getattr(clock, "warn_at", None)
-    warned = bool(getattr(clock, "warned_at", None)) or bool(getattr(clock, "warned", False))
-    stopped = bool(getattr(clock, "stopped_at", None)) or getattr(clock, "is_running", True) is False
-    now = timezone.now()
-    if not warned and warn_at is not None and warn_at <= now:
-        warned = True
-    if level > 0 or (deadline is not None and deadline <= now and not stopped):
-        kind = "escalated"
-    elif warned:
-        kind = "warning"
-    else:
-        kind = "ok"
-    return {"kind": kind, "level": level, "deadline": deadline, "stopped": stopped}
+    return clock.status_at(timezone.now())
+
+
+_SLA_CLASSES = {
+    SlaStatus.WARNING: "sla-warning",
+    SlaStatus.OVERDUE: "sla-escalated",
+    SlaStatus.ESCALATED: "sla-escalated",
+    SlaStatus.ON_TIME: "sla-ok",
+    SlaStatus.SUSPENDED: "sla-suspended",
+}
 
 
 @register.simple_tag
 def sla_badge(case):
     status = sla_status(case)
-    if status is None or status["stopped"]:
+    if status not in _SLA_CLASSES:
         return ""
-    deadline = status["deadline"]
-    due = timezone.localtime(deadline).strftime("%m-%d %H:%M") if deadline else ""
-    if status["kind"] == "escalated":
-        text = _("Overdue, escalated (level %(n)d)") % {"n": status["level"]} if status["level"] else _("Overdue")
-        return format_html('<span class="badge sla-escalated" title="{}">{}</span>', due, text)
-    if status["kind"] == "warning":
-        return format_html('<span class="badge sla-warning" title="{}">{}</span>', due, _("Due soon"))
-    if due:
-        return format_html('<span class="badge sla-ok">{} {}</span>', _("Due"), due)
-    return ""
+    clock = case.sla_clock
+    label = SlaStatus(status).label
+    if status == SlaStatus.ESCALATED and clock.escalation_level:
+        label = _("Escalated (level %(n)d)") % {"n": clock.escalation_level}
+    title = ""
+    if clock.deadline:
+        title = _("Deadline %(at)s") % {"at": timezone.localtime(clock.deadline).strftime("%Y-%m-%d %H:%M")}
+    if status == SlaStatus.ON_TIME and clock.deadline:
+        label = _("Due %(at)s") % {"at": timezone.localtime(clock.deadline).strftime("%m-%d %H:%M")}
+    return format_html('<span class="badge {}" title="{}">{}</span>', _SLA_CLASSES[status], title, label)
 
 
 @register.filter
