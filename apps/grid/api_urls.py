@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "grid_api"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("locate", api.LocateView.as_view(), name="locate"),
+]

@@ -220,6 +220,7 @@ class _Loaded:
 
 _loaded: _Loaded | None = None
 _lock = threading.Lock()
+_clock = time.monotonic  # a name of our own, so tests can move it
 
 
 def locator_invalidate() -> None:
@@ -241,19 +242,19 @@ def grid_index() -> GridIndex:
     global _loaded
     loaded = _loaded
     pending = _grid_change_pending()
-    fresh_enough = loaded is not None and time.monotonic() - loaded.checked_at < _check_seconds()
+    fresh_enough = loaded is not None and _clock() - loaded.checked_at < _check_seconds()
     if fresh_enough and not loaded.provisional and not pending:
         return loaded.index
     fingerprint = _db_fingerprint()
     if loaded is not None and loaded.fingerprint == fingerprint:
-        loaded.checked_at, loaded.provisional = time.monotonic(), pending
+        loaded.checked_at, loaded.provisional = _clock(), pending
         return loaded.index
     with _lock:
         current = _loaded
         if current is not None and current.fingerprint == fingerprint:
             return current.index
         index = build_index_from_db()
-        _loaded = _Loaded(index=index, fingerprint=fingerprint, checked_at=time.monotonic(), provisional=pending)
+        _loaded = _Loaded(index=index, fingerprint=fingerprint, checked_at=_clock(), provisional=pending)
         return index
 
 

@@ -1,0 +1,429 @@
+"""Import areas and cells from a GeoJSON FeatureCollection, validated and atomic.
+
+Two property layouts are understood:
+- the administrative-boundary files published by DataV/aliyun (and gridops' own export):
+  `adcode`, `name`, `level` (city, district, street, community…) and `parent` = `{"adcode": …}`
+  or a plain code;
+- any other file, with the property names given (`code_field`, `name_field`, …) and, if the file
+  has no level, a `level` for every feature (`as_cells=True` imports cells).
+
+Rules:
+- A feature whose level is `grid`/`cell` (or every feature with `as_cells`) is a cell; it needs a
+  parent area (in the file, in the database, or `parent`).
+- An area's parent is looked up in the file, then in the database; features whose parent is not
+  in the file are attached under `parent` when it is given. An area without a parent becomes a
+  top-level area. gridops' tree starts at the city, so a city's own parent (its province) is
+  ignored; a province or country feature is refused.
+- A child's level must be below its parent's level.
+- Geometry: Polygon or MultiPolygon, valid (no self-intersection), coordinates [lon, lat] within
+  range; converted from `crs` to WGS84 on the way in. Areas may have no geometry; cells must.
+- A code may appear once in the file, and not already in the database unless `update=True`
+  (then name, level, geometry and — for cells — the parent area are updated; moving an area to
+  another parent is refused because its whole subtree would move).
+- Any problem: `GridImportError` listing every feature at fault (`features[3] (code 440304):
+  reason`) and nothing is written. Otherwise one bulk write and one grid revision bump.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from shapely.geometry import shape
+from shapely.validation import explain_validity
+
+from gridops.errors import DomainError
+
+from .choices import AREA_LEVEL_ORDER, AreaLevel
+from .coords import CRS, geojson_to_wgs84
+from .geometry import GeometrySummary, approx_area_m2
+from .models import Area, Cell
+from .services import grid_revision_bump
+
+CELL_LEVEL = "grid"  # the level property of a cell in gridops' export
+LEVEL_ALIASES = {
+    "city": AreaLevel.CITY,
+    "district": AreaLevel.DISTRICT,
+    "county": AreaLevel.DISTRICT,
+    "subdistrict": AreaLevel.SUBDISTRICT,
+    "street": AreaLevel.SUBDISTRICT,
+    "town": AreaLevel.SUBDISTRICT,
+    "township": AreaLevel.SUBDISTRICT,
+    "community": AreaLevel.COMMUNITY,
+    "village": AreaLevel.COMMUNITY,
+    "grid": CELL_LEVEL,
+    "cell": CELL_LEVEL,
+}
+UNSUPPORTED_LEVELS = {"country", "province"}
+MAX_ERRORS = 50
+CODE_MAX = 32
+NAME_MAX = 200
+
+
+class GridImportError(DomainError):
+    """The file cannot be imported; `errors` lists each problem, naming the feature."""
+
+    def __init__(self, errors: list[str]) -> None:
+        shown = errors[:MAX_ERRORS]
+        more = len(errors) - len(shown)
+        message = "\n".join(shown) + (f"\n… {more} more" if more > 0 else "")
+        super().__init__(message, field="file")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    areas_created: int = 0
+    areas_updated: int = 0
+    cells_created: int = 0
+    cells_updated: int = 0
+
+
+@dataclass
+class _Feature:
+    index: int
+    code: str
+    name: str
+    name_en: str
+    level: str  # an AreaLevel or CELL_LEVEL
+    parent_code: str | None
+    geometry: dict | None
+    summary: GeometrySummary | None
+
+    @property
+    def is_cell(self) -> bool:
+        return self.level == CELL_LEVEL
+
+    def label(self) -> str:
+        return f"features[{self.index}] (code {self.code})"
+
+
+def grid_import_file(path: str | Path, **options) -> ImportReport:
+    """Read a GeoJSON file and `grid_import` it."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise GridImportError([str(_("Cannot read %(path)s as JSON: %(error)s") % {"path": path, "error": exc})]) from exc
+    return grid_import(data, **options)
+
+
+def grid_import(
+    collection: dict,
+    *,
+    as_cells: bool = False,
+    level: str | None = None,
+    code_field: str = "adcode",
+    name_field: str = "name",
+    name_en_field: str = "name_en",
+    parent_field: str = "parent",
+    level_field: str = "level",
+    parent: str | None = None,
+    crs: str = CRS.WGS84,
+    update: bool = False,
+) -> ImportReport:
+    """Import a FeatureCollection of areas and/or cells. See the module docstring for the rules."""
+    if crs not in CRS.values:
+        raise DomainError(_("Unknown coordinate system %(crs)s.") % {"crs": crs}, field="crs")
+    if level is not None and level not in LEVEL_ALIASES:
+        raise DomainError(_("Unknown level %(level)s.") % {"level": level}, field="level")
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
+        collection.get("features"), list
+    ):
+        raise GridImportError([str(_("The file is not a GeoJSON FeatureCollection."))])
+    errors: list[str] = []
+    fields = {"code": code_field, "name": name_field, "name_en": name_en_field, "parent": parent_field,
+              "level": level_field}
+    features = []
+    for index, raw in enumerate(collection["features"]):
+        feature = _parse(index, raw, fields=fields, as_cells=as_cells, default_level=level, crs=crs, errors=errors)
+        if feature is not None:
+            features.append(feature)
+    plan = _Plan(features, parent_code=parent, update=update, errors=errors)
+    if errors:
+        raise GridImportError(errors)
+    with transaction.atomic():
+        report = plan.write()
+        grid_revision_bump()
+    return report
+
+
+# -- parsing one feature --------------------------------------------------------------------------
+
+
+def _parse(index: int, raw, *, fields: dict, as_cells: bool, default_level: str | None, crs: str,
+           errors: list[str]) -> _Feature | None:
+    def fail(code: str, reason) -> None:
+        errors.append(f"features[{index}] (code {code or '?'}): {reason}")
+
+    if not isinstance(raw, dict) or raw.get("type") != "Feature":
+        fail("", _("not a GeoJSON Feature"))
+        return None
+    props = raw.get("properties") or {}
+    code = _text(props.get(fields["code"]))
+    if not code:
+        fail("", _("no code (property %(field)s)") % {"field": fields["code"]})
+        return None
+    if len(code) > CODE_MAX:
+        fail(code, _("the code is longer than %(max)d characters") % {"max": CODE_MAX})
+        return None
+    name = _text(props.get(fields["name"]))
+    if not name:
+        fail(code, _("no name (property %(field)s)") % {"field": fields["name"]})
+        return None
+    name_en = _text(props.get(fields["name_en"])) if fields["name_en"] else ""
+    if len(name) > NAME_MAX or len(name_en) > NAME_MAX:
+        fail(code, _("the name is longer than %(max)d characters") % {"max": NAME_MAX})
+        return None
+    raw_level = "cell" if as_cells else (_text(props.get(fields["level"])).lower() or default_level or "")
+    if raw_level in UNSUPPORTED_LEVELS:
+        fail(code, _("level %(level)s is not part of the grid (it starts at the city)") % {"level": raw_level})
+        return None
+    if raw_level not in LEVEL_ALIASES:
+        fail(code, _("unknown or missing level %(level)r (property %(field)s; or give a default level)")
+             % {"level": raw_level, "field": fields["level"]})
+        return None
+    parent = props.get(fields["parent"])
+    if isinstance(parent, dict):
+        parent = parent.get("adcode", parent.get("code"))
+    parent_code = _text(parent) or None
+    if parent_code in {"0", "100000"}:  # DataV: no parent / the country
+        parent_code = None
+    feature = _Feature(index=index, code=code, name=name, name_en=name_en, level=LEVEL_ALIASES[raw_level],
+                       parent_code=parent_code, geometry=None, summary=None)
+    geometry = raw.get("geometry")
+    if geometry is None:
+        if feature.is_cell:
+            fail(code, _("a cell needs a geometry"))
+            return None
+        return feature
+    problem = _geometry_problem(geometry)
+    if problem:
+        fail(code, problem)
+        return None
+    converted = geojson_to_wgs84({"type": geometry["type"], "coordinates": geometry["coordinates"]}, crs)
+    try:
+        geom = shape(converted)
+    except Exception as exc:  # shapely raises several kinds for malformed rings
+        fail(code, _("malformed geometry: %(error)s") % {"error": exc})
+        return None
+    if geom.is_empty:
+        fail(code, _("the geometry is empty"))
+        return None
+    if not geom.is_valid:
+        fail(code, _("invalid geometry: %(reason)s") % {"reason": explain_validity(geom)})
+        return None
+    feature.geometry = converted
+    feature.summary = GeometrySummary(bbox=geom.bounds, area_m2=approx_area_m2(geom))
+    return feature
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _positions(node) -> Iterator:
+    if isinstance(node, list) and node and not isinstance(node[0], list):
+        yield node
+        return
+    if not isinstance(node, list):
+        raise ValueError
+    for child in node:
+        yield from _positions(child)
+
+
+def _geometry_problem(geometry) -> str | None:
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        return str(_("the geometry must be a Polygon or MultiPolygon, not %(kind)s") % {"kind": kind})
+    try:
+        positions = list(_positions(geometry.get("coordinates")))
+    except ValueError:
+        positions = []
+    if not positions:
+        return str(_("the geometry has no coordinates"))
+    for position in positions:
+        if len(position) < 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in position[:2]):
+            return str(_("coordinate %(position)s is not a pair of numbers") % {"position": position})
+        lon, lat = position[0], position[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            message = _("coordinate [%(lon)s, %(lat)s] is out of range: GeoJSON wants [longitude, latitude], "
+                        "longitude within ±180 and latitude within ±90") % {"lon": lon, "lat": lat}
+            if -90 <= lon <= 90 and -180 <= lat <= 180:
+                message += str(_("; it looks like [latitude, longitude] (swapped)"))
+            return str(message)
+    lon, lat = positions[0][0], positions[0][1]
+    if 3 <= lon <= 54 and 73 <= lat <= 136:
+        return str(_("coordinate [%(lon)s, %(lat)s] looks like [latitude, longitude] in China: GeoJSON wants "
+                     "[longitude, latitude]") % {"lon": lon, "lat": lat})
+    return None
+
+
+# -- resolving parents and writing ----------------------------------------------------------------
+
+
+class _Plan:
+    """Everything the file will create or update, checked against the file and the database."""
+
+    def __init__(self, features: list[_Feature], *, parent_code: str | None, update: bool, errors: list[str]):
+        self.errors = errors
+        self.update = update
+        seen: dict[tuple[bool, str], _Feature] = {}
+        self.areas: dict[str, _Feature] = {}
+        self.cells: list[_Feature] = []
+        for feature in features:
+            key = (feature.is_cell, feature.code)
+            if key in seen:
+                self._fail(feature, _("duplicate code: features[%(first)d] has it too") % {"first": seen[key].index})
+                continue
+            seen[key] = feature
+            if feature.is_cell:
+                self.cells.append(feature)
+            else:
+                self.areas[feature.code] = feature
+        wanted = set(self.areas) | {f.parent_code for f in features if f.parent_code} | ({parent_code} - {None})
+        self.db_areas = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=wanted)}
+        self.db_cells = {c.code: c for c in Cell.objects.filter(code__in=[f.code for f in self.cells])}
+        self.attach_to: Area | None = None
+        if parent_code:
+            self.attach_to = self.db_areas.get(parent_code)
+            if self.attach_to is None:
+                self.errors.append(str(_("The parent area %(code)s given with --parent does not exist.")
+                                       % {"code": parent_code}))
+        self.parent_of: dict[str, str | None] = {}  # area code -> parent code; resolved below
+        self.cell_area: dict[str, str] = {}
+        for feature in self.areas.values():
+            self._resolve_area(feature)
+        for feature in self.cells:
+            self._resolve_cell(feature)
+        self.depth: dict[str, int] = {}
+        for feature in self.areas.values():
+            self._depth(feature)
+
+    def _fail(self, feature: _Feature, reason) -> None:
+        self.errors.append(f"{feature.label()}: {reason}")
+
+    def _parent_for(self, feature: _Feature) -> tuple[str | None, bool]:
+        """(parent code, found?) for a feature: the file, the database, then --parent."""
+        code = feature.parent_code
+        if code and code in self.areas and not self.areas[code].is_cell:
+            return code, True
+        if self.attach_to is not None:
+            return self.attach_to.code, True
+        if code and code in self.db_areas:
+            return code, True
+        if code and feature.level == AreaLevel.CITY:
+            return None, True  # a city's province is not part of the grid
+        return None, code is None
+
+    def _level_of(self, code: str) -> str:
+        return self.areas[code].level if code in self.areas else self.db_areas[code].level
+
+    def _resolve_area(self, feature: _Feature) -> None:
+        existing = self.db_areas.get(feature.code)
+        if existing is not None and not self.update:
+            self._fail(feature, _("an area with this code already exists (use --update to change it)"))
+            return
+        parent_code, found = self._parent_for(feature)
+        if not found:
+            self._fail(feature, _("unknown parent %(parent)s (not in the file nor in the database)")
+                       % {"parent": feature.parent_code})
+            return
+        if existing is not None and (existing.parent.code if existing.parent_id else None) != parent_code:
+            self._fail(feature, _("moving an existing area to another parent is not supported"))
+            return
+        if parent_code and AREA_LEVEL_ORDER.index(self._level_of(parent_code)) >= AREA_LEVEL_ORDER.index(feature.level):
+            self._fail(feature, _("a %(level)s cannot be under the %(parent_level)s %(parent)s")
+                       % {"level": feature.level, "parent_level": self._level_of(parent_code), "parent": parent_code})
+            return
+        self.parent_of[feature.code] = parent_code
+
+    def _resolve_cell(self, feature: _Feature) -> None:
+        if feature.code in self.db_cells and not self.update:
+            self._fail(feature, _("a cell with this code already exists (use --update to change it)"))
+            return
+        parent_code, found = self._parent_for(feature)
+        if not parent_code or not found:
+            self._fail(feature, _("a cell needs an existing parent area; %(parent)s is unknown")
+                       % {"parent": feature.parent_code or "—"})
+            return
+        self.cell_area[feature.code] = parent_code
+
+    def _depth(self, feature: _Feature) -> int:
+        """Depth of an area below the first ancestor outside the file; flags cycles."""
+        chain, code = [], feature.code
+        while code in self.areas and code not in self.depth:
+            if code in chain:
+                self._fail(feature, _("the parents form a cycle: %(chain)s") % {"chain": " → ".join(chain)})
+                for member in chain:
+                    self.depth[member] = 0
+                return 0
+            chain.append(code)
+            code = self.parent_of.get(code)
+        base = self.depth.get(code, -1) if code else -1
+        for offset, member in enumerate(reversed(chain), start=1):
+            self.depth[member] = base + offset
+        return self.depth.get(feature.code, 0)
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def write(self) -> ImportReport:
+        now = timezone.now()
+        by_code = dict(self.db_areas)
+        created_areas, updated_areas = 0, []
+        for depth in sorted(set(self.depth.values())):
+            batch = []
+            for code, feature in self.areas.items():
+                if self.depth[code] != depth:
+                    continue
+                parent = by_code.get(self.parent_of[code]) if self.parent_of.get(code) else None
+                existing = self.db_areas.get(code)
+                if existing is not None:
+                    _apply_area(existing, feature)
+                    existing.updated_at = now
+                    updated_areas.append(existing)
+                    continue
+                area = Area(code=code, name=feature.name, name_en=feature.name_en, level=feature.level,
+                            parent=parent, path=f"{parent.path if parent else ''}{code}/")
+                _apply_area(area, feature)
+                batch.append(area)
+            for area in Area.objects.bulk_create(batch):
+                by_code[area.code] = area
+            created_areas += len(batch)
+        if updated_areas:
+            Area.objects.bulk_update(updated_areas, ["name", "name_en", "level", "geometry", "min_lon", "min_lat",
+                                                     "max_lon", "max_lat", "updated_at"], batch_size=500)
+        new_cells, updated_cells = [], []
+        for feature in self.cells:
+            area = by_code[self.cell_area[feature.code]]
+            cell = self.db_cells.get(feature.code) or Cell(code=feature.code)
+            cell.name, cell.name_en, cell.area, cell.path = feature.name, feature.name_en, area, f"{area.path}{cell.code}/"
+            cell.geometry = feature.geometry
+            cell.min_lon, cell.min_lat, cell.max_lon, cell.max_lat = feature.summary.bbox
+            cell.area_m2 = feature.summary.area_m2
+            if cell.pk:
+                cell.updated_at = now
+                updated_cells.append(cell)
+            else:
+                new_cells.append(cell)
+        Cell.objects.bulk_create(new_cells, batch_size=1000)
+        if updated_cells:
+            Cell.objects.bulk_update(updated_cells, ["name", "name_en", "area", "path", "geometry", "min_lon", "min_lat",
+                                                     "max_lon", "max_lat", "area_m2", "updated_at"], batch_size=500)
+        return ImportReport(areas_created=created_areas, areas_updated=len(updated_areas),
+                            cells_created=len(new_cells), cells_updated=len(updated_cells))
+
+
+def _apply_area(area: Area, feature: _Feature) -> None:
+    area.name, area.name_en, area.level, area.geometry = feature.name, feature.name_en, feature.level, feature.geometry
+    bbox = feature.summary.bbox if feature.summary else (None, None, None, None)
+    area.min_lon, area.min_lat, area.max_lon, area.max_lat = bbox
