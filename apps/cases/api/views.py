@@ -11,7 +11,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -185,11 +186,13 @@ class CaseRateApi(CaseScopeMixin, APIView):
 
 
 class CaseDuplicatesApi(CaseScopeMixin, APIView):
-    permission_classes = [IsAuthenticated, IsStaffRole]
+    """Staff only; a case outside the user's scope is 404 first, whoever asks."""
 
-    @extend_schema(responses={200: DuplicateOutput(many=True), 404: ERROR})
+    @extend_schema(responses={200: DuplicateOutput(many=True), 403: ERROR, 404: ERROR})
     def get(self, request, pk: int):
         case = self.get_case()
+        if not IsStaffRole().has_permission(request, self):
+            raise PermissionDenied()
         found = selectors.case_duplicate_candidates(category=case.category, lon=case.lon, lat=case.lat,
                                                     exclude=case, at=None, user=request.user)
         return Response(DuplicateOutput(found, many=True).data)
