@@ -139,8 +139,9 @@ def _render_my_case(request, case, *, rating_form=None, reopen_form=None, status
     context.update(
         {
             "mine": True,
-            "rating_form": (rating_form or RatingForm()) if can_rate else None,
-            "reopen_form": (reopen_form or ReopenForm()) if Action.REOPEN in actions else None,
+            # A refused form is shown with its error even when the action is no longer open.
+            "rating_form": rating_form or (RatingForm() if can_rate else None),
+            "reopen_form": reopen_form or (ReopenForm() if Action.REOPEN in actions else None),
         }
     )
     return render(request, "portal/track.html", context, status=status)

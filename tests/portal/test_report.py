@@ -1,0 +1,103 @@
+"""The resident's report form and the page that shows the tracking code."""
+
+import pytest
+from django.urls import reverse
+
+from apps.cases.choices import CaseState, Channel, PhotoKind
+from apps.cases.models import Case
+from tests.conftest import LAT_A, LON_A
+from tests.workbench.helpers import png
+
+
+def form_data(cats, **overrides):
+    data = {"category": cats["garbage"].pk, "description": "小区门口垃圾堆了三天", "address": "",
+            "lon": LON_A + 0.004, "lat": LAT_A + 0.004, "crs": "wgs84", "reporter_name": "", "reporter_phone": "",
+            **overrides}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize("who", [None, "resident", "dispatcher"])
+def test_report_form_opens_for_everyone(client_as, cast, cats, who):
+    response = client_as(getattr(cast, who) if who else None).get(reverse("portal:home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'capture="environment"' in html and "data-geolocate" in html
+    assert "<optgroup" in html
+
+
+def test_anonymous_report_gets_a_tracking_code(client_as, cast, cats, city):
+    client = client_as(None)
+    response = client.post(reverse("portal:home"), form_data(cats, photos=[png()]))
+    case = Case.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("portal:thanks", args=[case.tracking_code])
+    assert case.channel == Channel.RESIDENT_WEB and case.state == CaseState.REPORTED and case.reporter is None
+    assert case.cell == city.cell_a and case.photos.filter(kind=PhotoKind.BEFORE).count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert case.tracking_code in page and reverse("portal:track_case", args=[case.tracking_code]) in page
+
+
+def test_logged_in_resident_report_is_theirs(client_as, cast, cats):
+    client = client_as(cast.resident)
+    client.post(reverse("portal:home"), form_data(cats))
+    case = Case.objects.get()
+    assert case.reporter == cast.resident
+    assert case.tracking_code in client.get(reverse("portal:my_reports")).content.decode()
+
+
+def test_report_by_address_or_landmark(client_as, cast, cats, city):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, lon="", lat="", address="红荔社区"))
+    assert response.status_code == 302
+    assert Case.objects.get().area == city.community_d
+
+
+def test_report_without_a_place_shows_the_error_next_to_the_address(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, lon="", lat=""))
+    assert response.status_code == 400
+    assert response.context["form"].errors["address"]
+    html = response.content.decode()
+    assert html.index('class="errorlist"') > html.index('id="id_address"')
+    assert Case.objects.count() == 0
+
+
+def test_an_address_that_matches_nothing_is_refused(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, lon="", lat="", address="火星基地"))
+    assert response.status_code == 400 and response.context["form"].errors["address"]
+    assert Case.objects.count() == 0
+
+
+def test_a_location_outside_the_city_is_shown_on_the_address_field(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, lon=121.47, lat=31.23))
+    assert response.status_code == 400 and response.context["form"].errors["address"]
+    assert Case.objects.count() == 0
+
+
+def test_missing_category_and_description_are_marked(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, category="", description=""))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "category" in errors and "description" in errors
+    assert Case.objects.count() == 0
+
+
+def test_a_bad_phone_number_is_refused(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, reporter_phone="call me maybe"))
+    assert response.status_code == 400 and response.context["form"].errors["reporter_phone"]
+    assert Case.objects.count() == 0
+
+
+def test_thanks_page_for_an_unknown_code_is_404(client_as, cast):
+    assert client_as(None).get(reverse("portal:thanks", args=["NOSUCHCODE"])).status_code == 404
+
+
+def test_portal_renders_in_english_and_chinese(client, cast, cats):
+    from django.conf import settings
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("portal:home")).content.decode()
+    assert '<html lang="en">' in english and "Report a problem" in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    chinese = client.get(reverse("portal:home")).content.decode()
+    with translation.override("zh-hans"):
+        expected = translation.gettext("Report a problem")
+    assert '<html lang="zh-hans">' in chinese and expected in chinese

@@ -1,0 +1,147 @@
+"""Tracking a report by its code (public: no personal data), "my reports", rating and reopening."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.cases import services as case_services
+from apps.cases.choices import CaseState
+from apps.cases.workflow import Action
+from tests.workbench.helpers import advance, report
+
+NAME, PHONE = "王秀英", "13598765432"
+
+
+@pytest.fixture
+def anonymous_case(cats):
+    return report(cats["garbage"], actor=None, reporter_name=NAME, reporter_phone=PHONE)
+
+
+def test_track_form_finds_a_code_typed_loosely(client_as, cast, anonymous_case):
+    code = anonymous_case.tracking_code
+    response = client_as(None).get(reverse("portal:track"), {"code": f" {code[:4].lower()} {code[4:]} "})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:track_case", args=[code])
+
+
+def test_track_form_with_an_unknown_code_says_so(client_as, cast):
+    response = client_as(None).get(reverse("portal:track"), {"code": "ZZZZZZZZZZZZ"})
+    assert response.status_code == 404 and response.context["form"].errors["code"]
+
+
+def test_unknown_code_page_is_404(client_as, cast):
+    assert client_as(None).get(reverse("portal:track_case", args=["ZZZZZZZZZZZZ"])).status_code == 404
+
+
+def test_tracking_shows_progress_without_personal_data(client_as, cast, city, anonymous_case):
+    case = advance(anonymous_case, cast, city, CaseState.RESOLVED)
+    case_services.case_contact_reveal(case=case, actor=cast.dispatcher)
+    response = client_as(None).get(reverse("portal:track_case", args=[case.tracking_code]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert NAME not in html and PHONE not in html and PHONE[-4:] not in html
+    for person in (cast.dispatcher, cast.handler_x, cast.officer_a):
+        assert person.display_name not in html and person.username not in html
+    assert "state-resolved" in html
+    assert "已清理" in html  # the handler's public note on resolving
+    assert "<img" in html  # the photo of the result
+    assert "contact_viewed" not in html and "Contact details viewed" not in html
+
+
+def test_tracking_keeps_internal_notes_private(client_as, cast, city, anonymous_case):
+    case = advance(anonymous_case, cast, city, CaseState.IN_PROGRESS)
+    case_services.case_transition(case=case, actor=cast.handler_x, action=Action.RETURN, note="内部：不归我们管")
+    html = client_as(None).get(reverse("portal:track_case", args=[case.tracking_code])).content.decode()
+    assert "内部：不归我们管" not in html
+
+
+def test_my_reports_lists_only_my_own(client_as, cast, cats):
+    mine = report(cats["garbage"], actor=cast.resident)
+    theirs = report(cats["garbage"], actor=cast.resident2)
+    html = client_as(cast.resident).get(reverse("portal:my_reports")).content.decode()
+    assert mine.tracking_code in html and theirs.tracking_code not in html
+
+
+def test_my_reports_needs_a_login(client_as, cast):
+    response = client_as(None).get(reverse("portal:my_reports"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_someone_elses_report_is_404(client_as, cast, cats):
+    theirs = report(cats["garbage"], actor=cast.resident2)
+    client = client_as(cast.resident)
+    assert client.get(reverse("portal:my_report", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("portal:rate", args=[theirs.pk]), {"rating": 5}).status_code == 404
+    assert client.post(reverse("portal:reopen", args=[theirs.pk]), {"note": "x"}).status_code == 404
+
+
+def test_a_merged_report_shows_the_masters_progress(client_as, cast, city, cats):
+    master = advance(report(cats["garbage"], actor=cast.resident2), cast, city, CaseState.DISPATCHED)
+    mine = report(cats["garbage"], actor=cast.resident)
+    case_services.case_transition(case=mine, actor=cast.dispatcher, action=Action.MERGE, merge_into=master)
+    client = client_as(cast.resident)
+    listing = client.get(reverse("portal:my_reports")).content.decode()
+    assert "state-dispatched" in listing
+    html = client.get(reverse("portal:my_report", args=[mine.pk])).content.decode()
+    assert master.tracking_code in html and "state-dispatched" in html
+    public = client_as(None).get(reverse("portal:track_case", args=[mine.tracking_code])).content.decode()
+    assert "state-dispatched" in public
+
+
+def test_resident_rates_a_closed_report_once(client_as, cast, city, cats):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
+    client = client_as(cast.resident)
+    html = client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+    assert reverse("portal:rate", args=[case.pk]) in html
+    response = client.post(reverse("portal:rate", args=[case.pk]), {"rating": 4, "comment": "很快"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.rating == 4 and case.rating_comment == "很快"
+    html = client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+    assert reverse("portal:rate", args=[case.pk]) not in html
+    again = client.post(reverse("portal:rate", args=[case.pk]), {"rating": 1})
+    assert again.status_code == 400
+    case.refresh_from_db()
+    assert case.rating == 4
+
+
+def test_rating_an_open_report_is_refused(client_as, cast, cats):
+    case = report(cats["garbage"], actor=cast.resident)
+    response = client_as(cast.resident).post(reverse("portal:rate", args=[case.pk]), {"rating": 5})
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.rating is None
+
+
+def test_resident_reopens_within_the_window(client_as, cast, city, cats):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
+    client = client_as(cast.resident)
+    assert reverse("portal:reopen", args=[case.pk]) in client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+    response = client.post(reverse("portal:reopen", args=[case.pk]), {"note": "垃圾又堆起来了"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.REGISTERED and case.reopen_count == 1
+    assert case.events.filter(action="reopen", actor=cast.resident).count() == 1
+
+
+def test_reopen_needs_a_reason(client_as, cast, city, cats):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
+    response = client_as(cast.resident).post(reverse("portal:reopen", args=[case.pk]), {"note": ""})
+    assert response.status_code == 400 and response.context["reopen_form"].errors["note"]
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED
+
+
+def test_reopen_after_the_window_is_refused(client_as, cast, city, cats, settings):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
+    later = timezone.now() + dt.timedelta(days=settings.GRIDOPS_REOPEN_WINDOW_DAYS + 1)
+    client = client_as(cast.resident)
+    with time_machine.travel(later, tick=False):
+        html = client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+        assert reverse("portal:reopen", args=[case.pk]) not in html
+        response = client.post(reverse("portal:reopen", args=[case.pk]), {"note": "还是没修好"})
+    assert response.status_code == 400 and response.context["reopen_form"].errors
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED and case.reopen_count == 0
