@@ -148,7 +148,11 @@ def notify_case_event(*, event) -> None:
 
     if event.action not in MESSAGES:
         return
-    case = event.case
+    from apps.cases.models import Case
+
+    # The event may hold the case as it was before the transition: read the committed-to-be row.
+    case = Case.objects.get(pk=event.case_id)
+    event.case = case
     users = _recipients(event)
     users.discard(None)
     users.discard(event.actor_id)

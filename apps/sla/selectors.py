@@ -1,0 +1,42 @@
+"""Reads of the SLA engine."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .choices import RequestKind, RequestStatus
+from .models import CaseClock, ClockRequest
+
+
+def clock_get(*, case) -> CaseClock | None:
+    return CaseClock.objects.select_related("policy").filter(case_id=case.pk).first()
+
+
+def clock_request_list(*, case) -> QuerySet[ClockRequest]:
+    return ClockRequest.objects.filter(case_id=case.pk).select_related("requested_by", "decided_by")
+
+
+def case_sla_status(*, case) -> dict:
+    """What a page or the API shows about a case's time limit."""
+    clock = clock_get(case=case)
+    now = timezone.now()
+    if clock is None:
+        return {"status": "none", "stage": "", "deadline": None, "warn_at": None, "escalation_level": 0,
+                "is_suspended": False, "extensions_left": 0, "policy": None}
+    used = ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.EXTENSION,
+                                       status=RequestStatus.APPROVED).count()
+    cap = clock.policy.max_extensions if clock.policy else 0
+    return {
+        "status": clock.status_at(now),
+        "stage": clock.stage,
+        "stage_round": clock.stage_round,
+        "stage_started_at": clock.stage_started_at,
+        "basis": clock.basis,
+        "deadline": clock.deadline,
+        "warn_at": clock.warn_at,
+        "escalation_level": clock.escalation_level,
+        "is_suspended": clock.is_suspended,
+        "extensions_left": max(cap - used, 0),
+        "policy": clock.policy.name if clock.policy else None,
+    }
