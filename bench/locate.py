@@ -61,8 +61,12 @@ def synthetic_grid(nx: int, ny: int, seed: int) -> tuple[list[tuple[LocateResult
     for i in range(nx):
         for j in range(ny):
             n = i * ny + j
-            ring = [(xs[i, j], ys[i, j]), (xs[i + 1, j], ys[i + 1, j]), (xs[i + 1, j + 1], ys[i + 1, j + 1]),
-                    (xs[i, j + 1], ys[i, j + 1])]
+            ring = [
+                (xs[i, j], ys[i, j]),
+                (xs[i + 1, j], ys[i + 1, j]),
+                (xs[i + 1, j + 1], ys[i + 1, j + 1]),
+                (xs[i, j + 1], ys[i, j + 1]),
+            ]
             cx, cy = sum(p[0] for p in ring) / 4, sum(p[1] for p in ring) / 4
             geom: Polygon | MultiPolygon = Polygon(ring)
             if n % 37 == 0:  # a hole in the middle
@@ -71,9 +75,17 @@ def synthetic_grid(nx: int, ny: int, seed: int) -> tuple[list[tuple[LocateResult
                 hole_points.append((cx, cy))
             elif n % 53 == 0:  # a cell made of its quadrilateral and a small island inside a hole of its own
                 hx, hy = sx * 0.15, sy * 0.15
-                island = Polygon([(cx - hx / 2, cy - hy / 2), (cx + hx / 2, cy - hy / 2), (cx + hx / 2, cy + hy / 2),
-                                  (cx - hx / 2, cy + hy / 2)])
-                shell = Polygon(ring, [[(cx - hx, cy - hy), (cx + hx, cy - hy), (cx + hx, cy + hy), (cx - hx, cy + hy)]])
+                island = Polygon(
+                    [
+                        (cx - hx / 2, cy - hy / 2),
+                        (cx + hx / 2, cy - hy / 2),
+                        (cx + hx / 2, cy + hy / 2),
+                        (cx - hx / 2, cy + hy / 2),
+                    ]
+                )
+                shell = Polygon(
+                    ring, [[(cx - hx, cy - hy), (cx + hx, cy - hy), (cx + hx, cy + hy), (cx - hx, cy + hy)]]
+                )
                 geom = MultiPolygon([shell, island])
                 hole_points.append((cx + hx * 0.75, cy))  # in the moat between shell and island
             entries.append((LocateResult(cell_id=n + 1, cell_code=f"{n:08d}", area_id=1), geom))

@@ -16,8 +16,11 @@ from .locator import locate_detail
 class LocateInput(serializers.Serializer):
     lon = serializers.FloatField(min_value=-180, max_value=180, help_text=_("Longitude in the given system."))
     lat = serializers.FloatField(min_value=-90, max_value=90, help_text=_("Latitude in the given system."))
-    crs = serializers.ChoiceField(choices=CRS.choices, default=CRS.WGS84,
-                                  help_text=_("Coordinate system of lon/lat: wgs84 (GPS), gcj02 (AMap) or bd09 (Baidu)."))
+    crs = serializers.ChoiceField(
+        choices=CRS.choices,
+        default=CRS.WGS84,
+        help_text=_("Coordinate system of lon/lat: wgs84 (GPS), gcj02 (AMap) or bd09 (Baidu)."),
+    )
 
 
 class AreaOutput(serializers.Serializer):
@@ -59,11 +62,13 @@ class LocateView(APIView):
         responses={
             200: OpenApiResponse(
                 LocateOutput,
-                description=_("The point's cell, area path and officer; or, for a point outside the service "
-                              "area, `{\"inside\": false, \"detail\": \"outside the service area\"}` (also HTTP 200)."),
+                description=_(
+                    "The point's cell, area path and officer; or, for a point outside the service "
+                    'area, `{"inside": false, "detail": "outside the service area"}` (also HTTP 200).'
+                ),
                 examples=[OpenApiExample("outside", value={"inside": False, "detail": "outside the service area"})],
             ),
-            400: OpenApiResponse(description=_("A missing or invalid parameter, named: `{\"lon\": [\"...\"]}`.")),
+            400: OpenApiResponse(description=_('A missing or invalid parameter, named: `{"lon": ["..."]}`.')),
         },
     )
     def get(self, request):
@@ -73,11 +78,15 @@ class LocateView(APIView):
         detail = locate_detail(lon, lat)
         if detail is None:
             return Response({"inside": False, "detail": _("outside the service area")})
-        return Response(LocateOutput({
-            "inside": True,
-            "lon": lon,
-            "lat": lat,
-            "cell": {"code": detail.cell_code, "name": detail.cell_name},
-            "areas": [{"code": a.code, "name": a.name, "level": a.level} for a in detail.areas],
-            "officer": {"display_name": detail.officer_name} if detail.officer_name else None,
-        }).data)
+        return Response(
+            LocateOutput(
+                {
+                    "inside": True,
+                    "lon": lon,
+                    "lat": lat,
+                    "cell": {"code": detail.cell_code, "name": detail.cell_name},
+                    "areas": [{"code": a.code, "name": a.name, "level": a.level} for a in detail.areas],
+                    "officer": {"display_name": detail.officer_name} if detail.officer_name else None,
+                }
+            ).data
+        )

@@ -15,8 +15,14 @@ from .importer import CELL_LEVEL
 from .models import Area, Cell
 
 
-def grid_export(*, levels: list[str] | None = None, cells: bool = False, areas: bool = True,
-                area_code: str | None = None, crs: str = CRS.WGS84) -> dict:
+def grid_export(
+    *,
+    levels: list[str] | None = None,
+    cells: bool = False,
+    areas: bool = True,
+    area_code: str | None = None,
+    crs: str = CRS.WGS84,
+) -> dict:
     """A FeatureCollection of the areas (at `levels`, all by default) and, with `cells`, the active cells,
     limited to the subtree of `area_code` when given (Area.DoesNotExist if it does not exist)."""
     prefix = Area.objects.get(code=area_code).path if area_code else ""

@@ -52,8 +52,10 @@ def cells_generate(*, area: Area, size_m: float, min_fraction: float = 0.05) -> 
     if not area.geometry:
         raise DomainError(_("The area %(code)s has no boundary to cover.") % {"code": area.code}, field="area")
     if not (MIN_SIZE_M <= size_m <= MAX_SIZE_M):
-        raise DomainError(_("The cell size must be between %(min)d and %(max)d metres.")
-                          % {"min": MIN_SIZE_M, "max": MAX_SIZE_M}, field="size")
+        raise DomainError(
+            _("The cell size must be between %(min)d and %(max)d metres.") % {"min": MIN_SIZE_M, "max": MAX_SIZE_M},
+            field="size",
+        )
     if not (0 <= min_fraction < 1):
         raise DomainError(_("The sliver fraction must be at least 0 and below 1."), field="min_fraction")
     boundary = shape(area.geometry)
@@ -78,8 +80,10 @@ def _clip_squares(boundary, size_m: float, min_fraction: float) -> tuple[np.ndar
     dlon = dlat / math.cos(math.radians((min_lat + max_lat) / 2))
     nx, ny = max(1, math.ceil((max_lon - min_lon) / dlon)), max(1, math.ceil((max_lat - min_lat) / dlat))
     if nx * ny > MAX_SQUARES:
-        raise DomainError(_("%(count)d squares of this size would be needed; choose a larger size.")
-                          % {"count": nx * ny}, field="size")
+        raise DomainError(
+            _("%(count)d squares of this size would be needed; choose a larger size.") % {"count": nx * ny},
+            field="size",
+        )
     rows, cols = np.divmod(np.arange(nx * ny), nx)
     top = max_lat - rows * dlat  # row 0 is the northernmost
     west = min_lon + cols * dlon
@@ -112,8 +116,9 @@ def _owners(area: Area, pieces: np.ndarray) -> list[Area]:
     if area.level == AreaLevel.COMMUNITY or not len(pieces):
         return [area] * len(pieces)
     communities = list(
-        Area.objects.filter(path__startswith=area.path, level=AreaLevel.COMMUNITY, geometry__isnull=False)
-        .order_by("code")
+        Area.objects.filter(path__startswith=area.path, level=AreaLevel.COMMUNITY, geometry__isnull=False).order_by(
+            "code"
+        )
     )
     if not communities:
         return [area] * len(pieces)
@@ -140,20 +145,31 @@ def _build_cells(area: Area, pieces: np.ndarray, owners: list[Area]) -> list[Cel
         start = highest.get(pk, 0) + 1
         last = start + len(indexes) - 1
         if last > 9999:
-            raise DomainError(_("The area %(code)s would get more than 9999 cells; choose a larger size.")
-                              % {"code": owner.code}, field="size")
+            raise DomainError(
+                _("The area %(code)s would get more than 9999 cells; choose a larger size.") % {"code": owner.code},
+                field="size",
+            )
         digits = 3 if last <= 999 else 4
         lat0 = math.radians((bounds[indexes, 1].mean() + bounds[indexes, 3].mean()) / 2)
         m2_per_deg2 = math.radians(1) ** 2 * EARTH_RADIUS_M**2 * math.cos(lat0)
         for n, i in enumerate(indexes, start=start):
             code = f"{owner.code}{n:0{digits}d}"
             min_lon, min_lat, max_lon, max_lat = bounds[i].tolist()
-            cells.append(Cell(
-                code=code, name=f"{owner.name}第{n}网格", name_en=f"{owner.name_en or owner.code} grid {n}",
-                area=owner, path=f"{owner.path}{code}/", geometry=json.loads(geojson[i]),
-                min_lon=min_lon, min_lat=min_lat, max_lon=max_lon, max_lat=max_lat,
-                area_m2=float(shapely.area(pieces[i])) * m2_per_deg2,
-            ))
+            cells.append(
+                Cell(
+                    code=code,
+                    name=f"{owner.name}第{n}网格",
+                    name_en=f"{owner.name_en or owner.code} grid {n}",
+                    area=owner,
+                    path=f"{owner.path}{code}/",
+                    geometry=json.loads(geojson[i]),
+                    min_lon=min_lon,
+                    min_lat=min_lat,
+                    max_lon=max_lon,
+                    max_lat=max_lat,
+                    area_m2=float(shapely.area(pieces[i])) * m2_per_deg2,
+                )
+            )
     taken = list(Cell.objects.filter(code__in=[c.code for c in cells]).values_list("code", flat=True)[:5])
     if taken:
         raise DomainError(_("Cell codes already taken: %(codes)s.") % {"codes": ", ".join(taken)}, field="area")

@@ -109,7 +109,9 @@ def grid_import_file(path: str | Path, **options) -> ImportReport:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise GridImportError([str(_("Cannot read %(path)s as JSON: %(error)s") % {"path": path, "error": exc})]) from exc
+        raise GridImportError(
+            [str(_("Cannot read %(path)s as JSON: %(error)s") % {"path": path, "error": exc})]
+        ) from exc
     return grid_import(data, **options)
 
 
@@ -132,13 +134,20 @@ def grid_import(
         raise DomainError(_("Unknown coordinate system %(crs)s.") % {"crs": crs}, field="crs")
     if level is not None and level not in LEVEL_ALIASES:
         raise DomainError(_("Unknown level %(level)s.") % {"level": level}, field="level")
-    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" or not isinstance(
-        collection.get("features"), list
+    if (
+        not isinstance(collection, dict)
+        or collection.get("type") != "FeatureCollection"
+        or not isinstance(collection.get("features"), list)
     ):
         raise GridImportError([str(_("The file is not a GeoJSON FeatureCollection."))])
     errors: list[str] = []
-    fields = {"code": code_field, "name": name_field, "name_en": name_en_field, "parent": parent_field,
-              "level": level_field}
+    fields = {
+        "code": code_field,
+        "name": name_field,
+        "name_en": name_en_field,
+        "parent": parent_field,
+        "level": level_field,
+    }
     features = []
     for index, raw in enumerate(collection["features"]):
         feature = _parse(index, raw, fields=fields, as_cells=as_cells, default_level=level, crs=crs, errors=errors)
@@ -156,8 +165,9 @@ def grid_import(
 # -- parsing one feature --------------------------------------------------------------------------
 
 
-def _parse(index: int, raw, *, fields: dict, as_cells: bool, default_level: str | None, crs: str,
-           errors: list[str]) -> _Feature | None:
+def _parse(
+    index: int, raw, *, fields: dict, as_cells: bool, default_level: str | None, crs: str, errors: list[str]
+) -> _Feature | None:
     def fail(code: str, reason) -> None:
         errors.append(f"features[{index}] (code {code or '?'}): {reason}")
 
@@ -185,8 +195,11 @@ def _parse(index: int, raw, *, fields: dict, as_cells: bool, default_level: str 
         fail(code, _("level %(level)s is not part of the grid (it starts at the city)") % {"level": raw_level})
         return None
     if raw_level not in LEVEL_ALIASES:
-        fail(code, _("unknown or missing level %(level)r (property %(field)s; or give a default level)")
-             % {"level": raw_level, "field": fields["level"]})
+        fail(
+            code,
+            _("unknown or missing level %(level)r (property %(field)s; or give a default level)")
+            % {"level": raw_level, "field": fields["level"]},
+        )
         return None
     parent = props.get(fields["parent"])
     if isinstance(parent, dict):
@@ -194,8 +207,16 @@ def _parse(index: int, raw, *, fields: dict, as_cells: bool, default_level: str 
     parent_code = _text(parent) or None
     if parent_code in {"0", "100000"}:  # DataV: no parent / the country
         parent_code = None
-    feature = _Feature(index=index, code=code, name=name, name_en=name_en, level=LEVEL_ALIASES[raw_level],
-                       parent_code=parent_code, geometry=None, summary=None)
+    feature = _Feature(
+        index=index,
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=LEVEL_ALIASES[raw_level],
+        parent_code=parent_code,
+        geometry=None,
+        summary=None,
+    )
     geometry = raw.get("geometry")
     if geometry is None:
         if feature.is_cell:
@@ -256,15 +277,22 @@ def _geometry_problem(geometry) -> str | None:
             return str(_("coordinate %(position)s is not a pair of numbers") % {"position": position})
         lon, lat = position[0], position[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            message = _("coordinate [%(lon)s, %(lat)s] is out of range: GeoJSON wants [longitude, latitude], "
-                        "longitude within ±180 and latitude within ±90") % {"lon": lon, "lat": lat}
+            message = _(
+                "coordinate [%(lon)s, %(lat)s] is out of range: GeoJSON wants [longitude, latitude], "
+                "longitude within ±180 and latitude within ±90"
+            ) % {"lon": lon, "lat": lat}
             if -90 <= lon <= 90 and -180 <= lat <= 180:
                 message += str(_("; it looks like [latitude, longitude] (swapped)"))
             return str(message)
     lon, lat = positions[0][0], positions[0][1]
     if 3 <= lon <= 54 and 73 <= lat <= 136:
-        return str(_("coordinate [%(lon)s, %(lat)s] looks like [latitude, longitude] in China: GeoJSON wants "
-                     "[longitude, latitude]") % {"lon": lon, "lat": lat})
+        return str(
+            _(
+                "coordinate [%(lon)s, %(lat)s] looks like [latitude, longitude] in China: GeoJSON wants "
+                "[longitude, latitude]"
+            )
+            % {"lon": lon, "lat": lat}
+        )
     return None
 
 
@@ -297,8 +325,9 @@ class _Plan:
         if parent_code:
             self.attach_to = self.db_areas.get(parent_code)
             if self.attach_to is None:
-                self.errors.append(str(_("The parent area %(code)s given with --parent does not exist.")
-                                       % {"code": parent_code}))
+                self.errors.append(
+                    str(_("The parent area %(code)s given with --parent does not exist.") % {"code": parent_code})
+                )
         self.parent_of: dict[str, str | None] = {}  # area code -> parent code; resolved below
         self.cell_area: dict[str, str] = {}
         for feature in self.areas.values():
@@ -335,15 +364,20 @@ class _Plan:
             return
         parent_code, found = self._parent_for(feature)
         if not found:
-            self._fail(feature, _("unknown parent %(parent)s (not in the file nor in the database)")
-                       % {"parent": feature.parent_code})
+            self._fail(
+                feature,
+                _("unknown parent %(parent)s (not in the file nor in the database)") % {"parent": feature.parent_code},
+            )
             return
         if existing is not None and (existing.parent.code if existing.parent_id else None) != parent_code:
             self._fail(feature, _("moving an existing area to another parent is not supported"))
             return
         if parent_code and AREA_LEVEL_ORDER.index(self._level_of(parent_code)) >= AREA_LEVEL_ORDER.index(feature.level):
-            self._fail(feature, _("a %(level)s cannot be under the %(parent_level)s %(parent)s")
-                       % {"level": feature.level, "parent_level": self._level_of(parent_code), "parent": parent_code})
+            self._fail(
+                feature,
+                _("a %(level)s cannot be under the %(parent_level)s %(parent)s")
+                % {"level": feature.level, "parent_level": self._level_of(parent_code), "parent": parent_code},
+            )
             return
         self.parent_of[feature.code] = parent_code
 
@@ -353,8 +387,11 @@ class _Plan:
             return
         parent_code, found = self._parent_for(feature)
         if not parent_code or not found:
-            self._fail(feature, _("a cell needs an existing parent area; %(parent)s is unknown")
-                       % {"parent": feature.parent_code or "—"})
+            self._fail(
+                feature,
+                _("a cell needs an existing parent area; %(parent)s is unknown")
+                % {"parent": feature.parent_code or "—"},
+            )
             return
         self.cell_area[feature.code] = parent_code
 
@@ -392,21 +429,35 @@ class _Plan:
                     existing.updated_at = now
                     updated_areas.append(existing)
                     continue
-                area = Area(code=code, name=feature.name, name_en=feature.name_en, level=feature.level,
-                            parent=parent, path=f"{parent.path if parent else ''}{code}/")
+                area = Area(
+                    code=code,
+                    name=feature.name,
+                    name_en=feature.name_en,
+                    level=feature.level,
+                    parent=parent,
+                    path=f"{parent.path if parent else ''}{code}/",
+                )
                 _apply_area(area, feature)
                 batch.append(area)
             for area in Area.objects.bulk_create(batch):
                 by_code[area.code] = area
             created_areas += len(batch)
         if updated_areas:
-            Area.objects.bulk_update(updated_areas, ["name", "name_en", "level", "geometry", "min_lon", "min_lat",
-                                                     "max_lon", "max_lat", "updated_at"], batch_size=500)
+            Area.objects.bulk_update(
+                updated_areas,
+                ["name", "name_en", "level", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at"],
+                batch_size=500,
+            )
         new_cells, updated_cells = [], []
         for feature in self.cells:
             area = by_code[self.cell_area[feature.code]]
             cell = self.db_cells.get(feature.code) or Cell(code=feature.code)
-            cell.name, cell.name_en, cell.area, cell.path = feature.name, feature.name_en, area, f"{area.path}{cell.code}/"
+            cell.name, cell.name_en, cell.area, cell.path = (
+                feature.name,
+                feature.name_en,
+                area,
+                f"{area.path}{cell.code}/",
+            )
             cell.geometry = feature.geometry
             cell.min_lon, cell.min_lat, cell.max_lon, cell.max_lat = feature.summary.bbox
             cell.area_m2 = feature.summary.area_m2
@@ -417,10 +468,29 @@ class _Plan:
                 new_cells.append(cell)
         Cell.objects.bulk_create(new_cells, batch_size=1000)
         if updated_cells:
-            Cell.objects.bulk_update(updated_cells, ["name", "name_en", "area", "path", "geometry", "min_lon", "min_lat",
-                                                     "max_lon", "max_lat", "area_m2", "updated_at"], batch_size=500)
-        return ImportReport(areas_created=created_areas, areas_updated=len(updated_areas),
-                            cells_created=len(new_cells), cells_updated=len(updated_cells))
+            Cell.objects.bulk_update(
+                updated_cells,
+                [
+                    "name",
+                    "name_en",
+                    "area",
+                    "path",
+                    "geometry",
+                    "min_lon",
+                    "min_lat",
+                    "max_lon",
+                    "max_lat",
+                    "area_m2",
+                    "updated_at",
+                ],
+                batch_size=500,
+            )
+        return ImportReport(
+            areas_created=created_areas,
+            areas_updated=len(updated_areas),
+            cells_created=len(new_cells),
+            cells_updated=len(updated_cells),
+        )
 
 
 def _apply_area(area: Area, feature: _Feature) -> None:

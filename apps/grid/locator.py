@@ -57,8 +57,13 @@ class GridIndex:
     more points answered without a polygon test, more memory and a longer build.
     """
 
-    def __init__(self, entries: Iterable[tuple[LocateResult, BaseGeometry]], *, buckets_per_cell: int = 6,
-                 max_buckets: int = 4_000_000) -> None:
+    def __init__(
+        self,
+        entries: Iterable[tuple[LocateResult, BaseGeometry]],
+        *,
+        buckets_per_cell: int = 6,
+        max_buckets: int = 4_000_000,
+    ) -> None:
         ordered = sorted(entries, key=lambda entry: entry[0].cell_code)
         self._results: list[LocateResult] = [result for result, _ in ordered]
         geoms = np.array([_usable(geom) for _, geom in ordered], dtype=object)
@@ -109,8 +114,10 @@ class GridIndex:
         for start in range(0, len(cell_idx), chunk):
             part = slice(start, start + chunk)
             boxes = shapely.box(
-                self._x0 + bucket_i[part] * self._dx - eps_x, self._y0 + bucket_j[part] * self._dy - eps_y,
-                self._x0 + (bucket_i[part] + 1) * self._dx + eps_x, self._y0 + (bucket_j[part] + 1) * self._dy + eps_y,
+                self._x0 + bucket_i[part] * self._dx - eps_x,
+                self._y0 + bucket_j[part] * self._dy - eps_y,
+                self._x0 + (bucket_i[part] + 1) * self._dx + eps_x,
+                self._y0 + (bucket_j[part] + 1) * self._dy + eps_y,
             )
             cells = geoms[cell_idx[part]]
             meets[part] = hit = shapely.intersects(cells, boxes)
@@ -134,8 +141,9 @@ class GridIndex:
         b, c, full = bucket[in_mixed], cell_idx[in_mixed], covers[in_mixed]
         run_starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])
         # Drop the candidates after the first full one of each run.
-        full_seen = np.cumsum(full) - np.repeat(np.cumsum(full)[run_starts] - full[run_starts],
-                                                np.diff(np.r_[run_starts, len(b)]))
+        full_seen = np.cumsum(full) - np.repeat(
+            np.cumsum(full)[run_starts] - full[run_starts], np.diff(np.r_[run_starts, len(b)])
+        )
         keep = (full_seen == 0) | (full & (full_seen == 1))
         b, c, full = b[keep], c[keep], full[keep]
         run_starts = np.flatnonzero(np.r_[True, b[1:] != b[:-1]])

@@ -10,10 +10,14 @@ from apps.grid.models import Area, Cell
 
 
 def snapshot() -> dict:
-    areas = {a.code: (a.parent.code if a.parent else None, a.level, a.name, a.name_en, a.path, a.geometry)
-             for a in Area.objects.select_related("parent")}
-    cells = {c.code: (c.area.code, c.name, c.name_en, c.path, c.geometry, round(c.area_m2))
-             for c in Cell.objects.select_related("area")}
+    areas = {
+        a.code: (a.parent.code if a.parent else None, a.level, a.name, a.name_en, a.path, a.geometry)
+        for a in Area.objects.select_related("parent")
+    }
+    cells = {
+        c.code: (c.area.code, c.name, c.name_en, c.path, c.geometry, round(c.area_m2))
+        for c in Cell.objects.select_related("area")
+    }
     return {"areas": areas, "cells": cells}
 
 
@@ -29,8 +33,13 @@ def test_export_has_datav_properties_and_parents_first(city):
     codes = [f["properties"]["adcode"] for f in data["features"]]
     assert len(codes) == 7 + 3
     district = next(f for f in data["features"] if f["properties"]["adcode"] == "440304")
-    assert district["properties"] == {"adcode": "440304", "name": "福田区", "name_en": "福田区", "level": "district",
-                                      "parent": {"adcode": "440300"}}
+    assert district["properties"] == {
+        "adcode": "440304",
+        "name": "福田区",
+        "name_en": "福田区",
+        "level": "district",
+        "parent": {"adcode": "440300"},
+    }
     cell = next(f for f in data["features"] if f["properties"]["adcode"] == city.cell_a.code)
     assert cell["properties"]["level"] == "grid"
     assert cell["properties"]["parent"] == {"adcode": "440304001001"}
@@ -57,8 +66,11 @@ def test_export_in_gcj02_reimports_to_the_same_wgs84_coordinates(city):
     assert first != city.cell_a.geometry["coordinates"][0][0]  # shifted
     Cell.objects.all().delete()
     grid_import(data, crs=CRS.GCJ02)
-    for lon_lat, original in zip(Cell.objects.get(code=city.cell_a.code).geometry["coordinates"][0],
-                                 city.cell_a.geometry["coordinates"][0], strict=True):
+    for lon_lat, original in zip(
+        Cell.objects.get(code=city.cell_a.code).geometry["coordinates"][0],
+        city.cell_a.geometry["coordinates"][0],
+        strict=True,
+    ):
         assert lon_lat == pytest.approx(original, abs=1e-7)
 
 
@@ -67,7 +79,11 @@ def test_level_and_area_filters(city):
     assert {f["properties"]["adcode"] for f in districts["features"]} == {"440304", "440305"}
     subtree = grid_export(area_code="440305", cells=True)
     assert {f["properties"]["adcode"] for f in subtree["features"]} == {
-        "440305", "440305001", "440305001001", city.cell_c.code}
+        "440305",
+        "440305001",
+        "440305001001",
+        city.cell_c.code,
+    }
     cells_only = grid_export(areas=False, cells=True)
     assert {f["properties"]["level"] for f in cells_only["features"]} == {"grid"}
 

@@ -85,7 +85,9 @@ def test_cells_of_a_higher_area_go_to_the_community_holding_them(city):
     sub.save()
     city.community_d.geometry = factories.square(114.0, 22.5, 0.01)
     city.community_d.save()
-    other = factories.make_area("440304001002", AreaLevel.COMMUNITY, sub, factories.square(114.01, 22.5, 0.01), "福中社区")
+    other = factories.make_area(
+        "440304001002", AreaLevel.COMMUNITY, sub, factories.square(114.01, 22.5, 0.01), "福中社区"
+    )
     report = cells_generate(area=sub, size_m=500)
     assert set(report.cells_by_area) == {"440304001001", "440304001002", "440304001"}
     communities = {a.pk: shape(a.geometry) for a in (city.community_d, other)}
@@ -107,8 +109,12 @@ def test_thousands_of_cells_with_four_digit_codes_in_seconds(city):
     report = cells_generate(area=area, size_m=100)
     elapsed = time.perf_counter() - started
     assert report.cells_created > 2500
-    assert all(len(code) == len(area.code) + 4 for code in Cell.objects.filter(
-        area=area, code__startswith=area.code).exclude(pk=city.cell_c.pk).values_list("code", flat=True))
+    assert all(
+        len(code) == len(area.code) + 4
+        for code in Cell.objects.filter(area=area, code__startswith=area.code)
+        .exclude(pk=city.cell_c.pk)
+        .values_list("code", flat=True)
+    )
     assert elapsed < 20  # generous: about a second on a laptop
 
 

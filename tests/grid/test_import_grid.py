@@ -11,8 +11,18 @@ from apps.grid.importer import GridImportError, grid_import, grid_import_file
 from apps.grid.models import Area, Cell, GridRevision
 
 DATA = Path(__file__).parent / "data"
-CELL_OPTIONS = ["--as", "cells", "--code-field", "grid_code", "--name-field", "grid_name",
-                "--name-en-field", "grid_name_en", "--parent-field", "community_code"]
+CELL_OPTIONS = [
+    "--as",
+    "cells",
+    "--code-field",
+    "grid_code",
+    "--name-field",
+    "grid_name",
+    "--name-en-field",
+    "grid_name_en",
+    "--parent-field",
+    "community_code",
+]
 
 
 def load(name: str) -> dict:
@@ -26,14 +36,23 @@ def write(tmp_path: Path, data: dict) -> str:
 
 
 def square(lon, lat, size=0.01):
-    return {"type": "Polygon", "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size],
-                                                [lon, lat + size], [lon, lat]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+    }
 
 
 def feature(code, *, parent=None, level="community", geometry=None, name=None):
-    return {"type": "Feature", "properties": {"adcode": code, "name": name or code, "level": level,
-                                              "parent": {"adcode": parent} if parent else None},
-            "geometry": geometry if geometry is not None else square(114.0, 22.5)}
+    return {
+        "type": "Feature",
+        "properties": {
+            "adcode": code,
+            "name": name or code,
+            "level": level,
+            "parent": {"adcode": parent} if parent else None,
+        },
+        "geometry": geometry if geometry is not None else square(114.0, 22.5),
+    }
 
 
 def revision() -> int:
@@ -82,12 +101,16 @@ def test_imported_cells_are_routed_to_including_their_holes(datav_city, settings
 
 def test_parent_option_attaches_top_features_under_an_existing_area(datav_city):
     def plain(code, up=None):
-        return {"type": "Feature", "properties": {"code": code, "title": f"{code}街道", "up": up},
-                "geometry": square(113.9, 22.5)}
+        return {
+            "type": "Feature",
+            "properties": {"code": code, "title": f"{code}街道", "up": up},
+            "geometry": square(113.9, 22.5),
+        }
 
     options = {"code_field": "code", "name_field": "title", "parent_field": "up", "level": "subdistrict"}
-    report = grid_import({"type": "FeatureCollection", "features": [plain("S1"), plain("S2")]}, parent="440305",
-                         **options)
+    report = grid_import(
+        {"type": "FeatureCollection", "features": [plain("S1"), plain("S2")]}, parent="440305", **options
+    )
     assert report.areas_created == 2
     s1 = Area.objects.get(code="S1")
     assert s1.parent.code == "440305" and s1.level == "subdistrict"
@@ -103,8 +126,10 @@ def test_crs_option_converts_every_coordinate_to_wgs84(datav_city):
     wgs = square(114.03, 22.53)
     gcj = copy.deepcopy(wgs)
     gcj["coordinates"] = [[list(from_wgs84(lon, lat, CRS.GCJ02)) for lon, lat in wgs["coordinates"][0]]]
-    grid_import({"type": "FeatureCollection", "features": [feature("G1", parent="440304001", level="grid",
-                                                                   geometry=gcj)]}, crs="gcj02")
+    grid_import(
+        {"type": "FeatureCollection", "features": [feature("G1", parent="440304001", level="grid", geometry=gcj)]},
+        crs="gcj02",
+    )
     stored = Cell.objects.get(code="G1").geometry["coordinates"][0]
     for (lon, lat), (want_lon, want_lat) in zip(stored, wgs["coordinates"][0], strict=True):
         assert lon == pytest.approx(want_lon, abs=1e-7) and lat == pytest.approx(want_lat, abs=1e-7)
@@ -112,8 +137,10 @@ def test_crs_option_converts_every_coordinate_to_wgs84(datav_city):
 
 def test_one_bad_feature_leaves_the_database_unchanged_and_is_named(datav_city, tmp_path):
     data = load("plain_cells.json")
-    bowtie = {"type": "Polygon", "coordinates": [[[114.0, 22.5], [114.01, 22.51], [114.01, 22.5], [114.0, 22.51],
-                                                  [114.0, 22.5]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[114.0, 22.5], [114.01, 22.51], [114.01, 22.5], [114.0, 22.51], [114.0, 22.5]]],
+    }
     data["features"][2]["geometry"] = bowtie
     before_cells, before_revision = Cell.objects.count(), revision()
     with pytest.raises(CommandError) as err:
@@ -134,8 +161,13 @@ def test_a_failing_write_rolls_back_everything(datav_city, monkeypatch):
 
     monkeypatch.setattr(importer, "grid_revision_bump", broken_bump)
     with pytest.raises(RuntimeError):
-        grid_import_file(DATA / "plain_cells.json", as_cells=True, code_field="grid_code", name_field="grid_name",
-                         parent_field="community_code")
+        grid_import_file(
+            DATA / "plain_cells.json",
+            as_cells=True,
+            code_field="grid_code",
+            name_field="grid_name",
+            parent_field="community_code",
+        )
     assert not Cell.objects.exists()
 
 
@@ -143,19 +175,34 @@ def test_a_failing_write_rolls_back_everything(datav_city, monkeypatch):
     ("features", "expected"),
     [
         ([feature("A1", parent="999999")], r"features\[0\] \(code A1\): unknown parent 999999"),
-        ([feature("A1", parent="440304001"), feature("A1", parent="440304001")],
-         r"features\[1\] \(code A1\): duplicate code"),
+        (
+            [feature("A1", parent="440304001"), feature("A1", parent="440304001")],
+            r"features\[1\] \(code A1\): duplicate code",
+        ),
         ([feature("440304001001", parent="440304001")], r"features\[0\] \(code 440304001001\): an area with this code"),
-        ([feature("A1", parent="440304001", geometry={"type": "Point", "coordinates": [114, 22.5]})],
-         r"Polygon or MultiPolygon, not Point"),
+        (
+            [feature("A1", parent="440304001", geometry={"type": "Point", "coordinates": [114, 22.5]})],
+            r"Polygon or MultiPolygon, not Point",
+        ),
         ([feature("A1", parent="440304001", geometry=square(22.5, 114.0))], r"looks like \[latitude, longitude\]"),
         ([feature("A1", parent="440304001", geometry=square(200.0, 22.5))], r"out of range"),
-        ([feature("A1", parent="440304001", geometry={"type": "Polygon", "coordinates": [[[114, 22.5], [114.1, 22.5]]]})],
-         r"features\[0\] \(code A1\): malformed geometry"),
+        (
+            [
+                feature(
+                    "A1",
+                    parent="440304001",
+                    geometry={"type": "Polygon", "coordinates": [[[114, 22.5], [114.1, 22.5]]]},
+                )
+            ],
+            r"features\[0\] \(code A1\): malformed geometry",
+        ),
         ([feature("A1", parent="440304001", level="province")], r"level province is not part of the grid"),
         ([feature("A1", parent="440304001", level="")], r"unknown or missing level"),
         ([feature("G9", parent=None, level="grid")], r"features\[0\] \(code G9\): a cell needs an existing parent"),
-        ([feature("G9", parent="440304001", level="grid", geometry=None) | {"geometry": None}], r"a cell needs a geometry"),
+        (
+            [feature("G9", parent="440304001", level="grid", geometry=None) | {"geometry": None}],
+            r"a cell needs a geometry",
+        ),
         ([feature("D9", parent="440304001001", level="district")], r"a district cannot be under the community"),
         ([{"type": "Feature", "properties": {"name": "x"}, "geometry": square(114, 22.5)}], r"features\[0\].*no code"),
     ],
@@ -188,8 +235,9 @@ def test_update_changes_existing_areas_and_cells(datav_city):
     data["features"][0]["geometry"] = square(114.0, 22.50, 0.005)
     with pytest.raises(GridImportError, match="already exists"):
         grid_import(data, as_cells=True, code_field="grid_code", name_field="grid_name", parent_field="community_code")
-    report = grid_import(data, as_cells=True, code_field="grid_code", name_field="grid_name",
-                         parent_field="community_code", update=True)
+    report = grid_import(
+        data, as_cells=True, code_field="grid_code", name_field="grid_name", parent_field="community_code", update=True
+    )
     assert report.cells_updated == 3 and report.cells_created == 0
     cell = Cell.objects.get(code="440304001001001")
     assert cell.name == "改名网格"
@@ -198,14 +246,17 @@ def test_update_changes_existing_areas_and_cells(datav_city):
 
 def test_update_refuses_to_move_an_area(datav_city):
     with pytest.raises(GridImportError, match="moving an existing area"):
-        grid_import({"type": "FeatureCollection", "features": [feature("440304001", parent="440305",
-                                                                       level="street")]}, update=True)
+        grid_import(
+            {"type": "FeatureCollection", "features": [feature("440304001", parent="440305", level="street")]},
+            update=True,
+        )
 
 
 def test_import_writes_in_bulk(datav_city, django_assert_max_num_queries):
-    features = [feature(f"G{i:03d}", parent="440304001001", level="grid", geometry=square(114.0 + i * 0.001, 22.5,
-                                                                                          0.001))
-                for i in range(200)]
+    features = [
+        feature(f"G{i:03d}", parent="440304001001", level="grid", geometry=square(114.0 + i * 0.001, 22.5, 0.001))
+        for i in range(200)
+    ]
     with django_assert_max_num_queries(12):
         grid_import({"type": "FeatureCollection", "features": features})
     assert Cell.objects.count() == 200

@@ -27,8 +27,14 @@ def code_at(index: GridIndex, lon: float, lat: float) -> str | None:
 def two_by_two() -> GridIndex:
     # 02 | 04      Unit squares; codes deliberately not in spatial order.
     # 03 | 01
-    return GridIndex([entry("01", box(1, 0, 2, 1)), entry("02", box(0, 1, 1, 2)), entry("03", box(0, 0, 1, 1)),
-                      entry("04", box(1, 1, 2, 2))])
+    return GridIndex(
+        [
+            entry("01", box(1, 0, 2, 1)),
+            entry("02", box(0, 1, 1, 2)),
+            entry("03", box(0, 0, 1, 1)),
+            entry("04", box(1, 1, 2, 2)),
+        ]
+    )
 
 
 def test_point_inside_a_cell_finds_it(two_by_two):
@@ -86,14 +92,19 @@ def _irregular_grid(n: int, seed: int) -> tuple[list, list[tuple[float, float]]]
     entries, vertices = [], []
     for i in range(n):
         for j in range(n):
-            ring = [(xs[i][j], ys[i][j]), (xs[i + 1][j], ys[i + 1][j]), (xs[i + 1][j + 1], ys[i + 1][j + 1]),
-                    (xs[i][j + 1], ys[i][j + 1])]
+            ring = [
+                (xs[i][j], ys[i][j]),
+                (xs[i + 1][j], ys[i + 1][j]),
+                (xs[i + 1][j + 1], ys[i + 1][j + 1]),
+                (xs[i][j + 1], ys[i][j + 1]),
+            ]
             code = f"{(i * 7919 + j * 104729) % 1000003:07d}"  # codes unrelated to position
             geom = Polygon(ring)
             if (i + j) % 5 == 0:  # some cells with a hole
                 cx, cy = sum(p[0] for p in ring) / 4, sum(p[1] for p in ring) / 4
-                geom = Polygon(ring, [[(cx - 0.1, cy - 0.1), (cx + 0.1, cy - 0.1), (cx + 0.1, cy + 0.1),
-                                       (cx - 0.1, cy + 0.1)]])
+                geom = Polygon(
+                    ring, [[(cx - 0.1, cy - 0.1), (cx + 0.1, cy - 0.1), (cx + 0.1, cy + 0.1), (cx - 0.1, cy + 0.1)]]
+                )
                 vertices += [(cx, cy), (cx - 0.1, cy)]
             entries.append(entry(code, geom))
             vertices.append(ring[0])
@@ -160,9 +171,17 @@ def test_index_rebuilds_when_another_process_bumps_the_revision(city, settings, 
     locator.locator_invalidate()
     assert locate(114.025, 22.505) is None
     # Another process adds a cell and bumps the revision (not through this connection's services).
-    Cell.objects.create(code="X1", name="X1", area=city.community_d, path=city.community_d.path + "X1/",
-                        geometry=factories.square(114.02, 22.50), min_lon=114.02, min_lat=22.50, max_lon=114.03,
-                        max_lat=22.51)
+    Cell.objects.create(
+        code="X1",
+        name="X1",
+        area=city.community_d,
+        path=city.community_d.path + "X1/",
+        geometry=factories.square(114.02, 22.50),
+        min_lon=114.02,
+        min_lat=22.50,
+        max_lon=114.03,
+        max_lat=22.51,
+    )
     GridRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     now[0] += 1  # within the check interval: the index in memory is still used
     assert locate(114.025, 22.505) is None

@@ -21,8 +21,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            data = grid_export(levels=options["level"], cells=options["cells"] or options["cells_only"],
-                               areas=not options["cells_only"], area_code=options["area"], crs=options["crs"])
+            data = grid_export(
+                levels=options["level"],
+                cells=options["cells"] or options["cells_only"],
+                areas=not options["cells_only"],
+                area_code=options["area"],
+                crs=options["crs"],
+            )
         except Area.DoesNotExist:
             raise CommandError(f"No area with code {options['area']}.") from None
         text = json.dumps(data, ensure_ascii=False)

@@ -11,8 +11,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("area_code")
         parser.add_argument("--size", type=float, required=True, help="Side of a cell in metres (100: 10,000 m²).")
-        parser.add_argument("--min-fraction", type=float, default=0.05,
-                            help="Drop clipped pieces smaller than this fraction of a full cell.")
+        parser.add_argument(
+            "--min-fraction",
+            type=float,
+            default=0.05,
+            help="Drop clipped pieces smaller than this fraction of a full cell.",
+        )
 
     def handle(self, *args, **options):
         area = Area.objects.filter(code=options["area_code"]).first()
@@ -22,7 +26,9 @@ class Command(BaseCommand):
             report = cells_generate(area=area, size_m=options["size"], min_fraction=options["min_fraction"])
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Created {report.cells_created} cells in {len(report.cells_by_area)} areas under {area.code} "
-            f"({report.slivers_dropped} slivers dropped)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {report.cells_created} cells in {len(report.cells_by_area)} areas under {area.code} "
+                f"({report.slivers_dropped} slivers dropped)."
+            )
+        )

@@ -13,8 +13,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--as", dest="as_kind", choices=["areas", "cells"], default="areas",
-                            help="Import every feature as a cell (default: by each feature's level).")
+        parser.add_argument(
+            "--as",
+            dest="as_kind",
+            choices=["areas", "cells"],
+            default="areas",
+            help="Import every feature as a cell (default: by each feature's level).",
+        )
         parser.add_argument("--level", choices=sorted(LEVEL_ALIASES), help="Level of features that have none.")
         parser.add_argument("--code-field", default="adcode")
         parser.add_argument("--name-field", default="name")
@@ -22,22 +27,34 @@ class Command(BaseCommand):
         parser.add_argument("--parent-field", default="parent")
         parser.add_argument("--level-field", default="level")
         parser.add_argument("--parent", help="Code of an existing area to attach the file's top features to.")
-        parser.add_argument("--crs", choices=CRS.values, default=CRS.WGS84,
-                            help="Coordinate system of the file; converted to WGS84 on import.")
+        parser.add_argument(
+            "--crs",
+            choices=CRS.values,
+            default=CRS.WGS84,
+            help="Coordinate system of the file; converted to WGS84 on import.",
+        )
         parser.add_argument("--update", action="store_true", help="Update areas and cells that already exist.")
 
     def handle(self, *args, **options):
         try:
             report = grid_import_file(
-                options["file"], as_cells=options["as_kind"] == "cells", level=options["level"],
-                code_field=options["code_field"], name_field=options["name_field"],
-                name_en_field=options["name_en_field"], parent_field=options["parent_field"],
-                level_field=options["level_field"], parent=options["parent"], crs=options["crs"],
+                options["file"],
+                as_cells=options["as_kind"] == "cells",
+                level=options["level"],
+                code_field=options["code_field"],
+                name_field=options["name_field"],
+                name_en_field=options["name_en_field"],
+                parent_field=options["parent_field"],
+                level_field=options["level_field"],
+                parent=options["parent"],
+                crs=options["crs"],
                 update=options["update"],
             )
         except DomainError as exc:
             raise CommandError(f"{options['file']}: nothing imported.\n{exc}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"Imported {options['file']}: {report.areas_created} areas created, {report.areas_updated} updated; "
-            f"{report.cells_created} cells created, {report.cells_updated} updated."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {options['file']}: {report.areas_created} areas created, {report.areas_updated} updated; "
+                f"{report.cells_created} cells created, {report.cells_updated} updated."
+            )
+        )
