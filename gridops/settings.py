@@ -235,6 +235,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field called "kind"; name each choice set after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "PhotoKindEnum": "apps.cases.choices.PhotoKind",
+        "CategoryKindEnum": "apps.cases.choices.CategoryKind",
+        "AlertKindEnum": "apps.sla.choices.AlertKind",
+        "RequestKindEnum": "apps.sla.choices.RequestKind",
+        "AssignmentKindEnum": "apps.grid.choices.AssignmentKind",
+    },
 }
 
 # Domain settings.
