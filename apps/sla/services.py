@@ -168,7 +168,7 @@ def _clock_resume(clock: CaseClock, at: datetime) -> None:
 
 
 def _locked_clock(case) -> CaseClock:
-    clock = CaseClock.objects.select_for_update().select_related("policy").filter(case_id=case.pk).first()
+    clock = CaseClock.objects.select_for_update(of=("self",)).select_related("policy").filter(case_id=case.pk).first()
     if clock is None or not clock.stage:
         raise Conflict(_("The case has no running time limit."))
     return clock
@@ -225,7 +225,7 @@ def suspension_request(*, actor: User, case, reason: str, at: datetime | None = 
 
 
 def _locked_pending(request_id: int, kind: str) -> ClockRequest:
-    req = ClockRequest.objects.select_for_update().select_related("case").filter(pk=request_id, kind=kind).first()
+    req = ClockRequest.objects.select_for_update(of=("self",)).select_related("case").filter(pk=request_id, kind=kind).first()
     if req is None:
         raise DomainError(_("No such request."), field="request")
     if req.status != RequestStatus.PENDING:
