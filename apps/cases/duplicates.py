@@ -21,8 +21,16 @@ METRES_PER_DEGREE_LAT = 111_320.0
 MAX_CANDIDATES = 10
 
 
-def duplicate_candidates(*, category, lon: float, lat: float, exclude=None, at: datetime | None = None,
-                         radius_m: float | None = None, window_h: float | None = None) -> list[Case]:
+def duplicate_candidates(
+    *,
+    category,
+    lon: float,
+    lat: float,
+    exclude=None,
+    at: datetime | None = None,
+    radius_m: float | None = None,
+    window_h: float | None = None,
+) -> list[Case]:
     at = at or timezone.now()
     radius = float(radius_m if radius_m is not None else settings.GRIDOPS_DUPLICATE_RADIUS_M)
     window = float(window_h if window_h is not None else settings.GRIDOPS_DUPLICATE_WINDOW_H)
@@ -31,9 +39,14 @@ def duplicate_candidates(*, category, lon: float, lat: float, exclude=None, at: 
     category_id = getattr(category, "pk", category)
     qs = Case.objects.filter(
         category_id=category_id,
-        lat__gte=lat - dlat, lat__lte=lat + dlat, lon__gte=lon - dlon, lon__lte=lon + dlon,
-        state__in=list(OPEN_STATES), merged_into__isnull=True,
-        created_at__gte=at - timedelta(hours=window), created_at__lte=at,
+        lat__gte=lat - dlat,
+        lat__lte=lat + dlat,
+        lon__gte=lon - dlon,
+        lon__lte=lon + dlon,
+        state__in=list(OPEN_STATES),
+        merged_into__isnull=True,
+        created_at__gte=at - timedelta(hours=window),
+        created_at__lte=at,
     ).select_related("category", "cell")
     if exclude is not None:
         qs = qs.exclude(pk=getattr(exclude, "pk", exclude))

@@ -64,7 +64,7 @@ def geocode_address(text: str) -> GeocodeResult:
         raise DomainError(_("Give a location or an address."), field="address")
     cells = list(_matching(Cell, text).filter(is_active=True).order_by("-_n", "code")[:5])
     if cells:
-        cell = max(cells, key=lambda c: (len(c.code) if c.code in text else len(c.name)))
+        cell = max(cells, key=lambda c: len(c.code) if c.code in text else len(c.name))
         lon, lat = _point_inside(cell.geometry)
         return GeocodeResult(lon=lon, lat=lat, matched=cell.name, cell_id=cell.pk, area_id=cell.area_id)
     areas = list(_matching(Area, text)[:50])

@@ -154,8 +154,6 @@ class CaseEventQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """One entry of a case's history. Append-only: it cannot be changed or deleted."""
 
-    objects = CaseEventQuerySet.as_manager()
-
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True
@@ -168,11 +166,16 @@ class CaseEvent(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"))
 
+    objects = CaseEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         indexes = [models.Index(fields=["case", "created_at"], name="cases_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}->{self.to_state}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -207,3 +210,6 @@ class CasePhoto(models.Model):
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         indexes = [models.Index(fields=["case", "kind"], name="cases_photo_case_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

@@ -22,8 +22,15 @@ from gridops.errors import DomainError
 # Pillow format name -> (content type, file extension)
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 _CLAIMS = {
-    "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/pjpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP",
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
+    "image/jpeg": "JPEG",
+    "image/jpg": "JPEG",
+    "image/pjpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WEBP",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".webp": "WEBP",
 }
 MAX_PIXELS = 50_000_000  # refuse decompression bombs long before Pillow's own limit
 THUMB_SIZE = (320, 320)
@@ -66,12 +73,18 @@ def photo_prepare(upload, *, field: str = "photos") -> PreparedPhoto:
     size = getattr(upload, "size", None)
     limit = settings.GRIDOPS_PHOTO_MAX_BYTES
     if size is not None and size > limit:
-        raise DomainError(_("The photo is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024) or 1},
-                          field=field, code="photo_too_large")
+        raise DomainError(
+            _("The photo is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024) or 1},
+            field=field,
+            code="photo_too_large",
+        )
     data = _read(upload)
     if len(data) > limit:
-        raise DomainError(_("The photo is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024) or 1},
-                          field=field, code="photo_too_large")
+        raise DomainError(
+            _("The photo is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024) or 1},
+            field=field,
+            code="photo_too_large",
+        )
     not_image = DomainError(_("The file is not a JPEG, PNG or WebP image."), field=field, code="photo_type")
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -87,8 +100,11 @@ def photo_prepare(upload, *, field: str = "photos") -> PreparedPhoto:
         raise not_image
     claims = _claimed_formats(upload)
     if claims and claims != {fmt}:
-        raise DomainError(_("The file's name or type says one image format but its content is another."),
-                          field=field, code="photo_type_mismatch")
+        raise DomainError(
+            _("The file's name or type says one image format but its content is another."),
+            field=field,
+            code="photo_type_mismatch",
+        )
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()
@@ -101,8 +117,9 @@ def photo_prepare(upload, *, field: str = "photos") -> PreparedPhoto:
     except (OSError, ValueError, SyntaxError):
         raise not_image from None
     content_type, ext = ALLOWED_FORMATS[fmt]
-    return PreparedPhoto(content=content, thumbnail=thumbnail, content_type=content_type, ext=ext,
-                         width=width, height=height)
+    return PreparedPhoto(
+        content=content, thumbnail=thumbnail, content_type=content_type, ext=ext, width=width, height=height
+    )
 
 
 def photos_prepare(uploads: Sequence, *, field: str = "photos") -> list[PreparedPhoto]:
@@ -148,8 +165,16 @@ def photo_store(*, case, prepared: PreparedPhoto, kind: str, event=None, uploade
     from .models import CasePhoto
 
     stem = uuid.uuid4().hex
-    photo = CasePhoto(case=case, event=event, kind=kind, content_type=prepared.content_type, width=prepared.width,
-                      height=prepared.height, size_bytes=len(prepared.content), uploaded_by=uploaded_by)
+    photo = CasePhoto(
+        case=case,
+        event=event,
+        kind=kind,
+        content_type=prepared.content_type,
+        width=prepared.width,
+        height=prepared.height,
+        size_bytes=len(prepared.content),
+        uploaded_by=uploaded_by,
+    )
     photo.image.save(f"{stem}.{prepared.ext}", ContentFile(prepared.content), save=False)
     photo.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
     photo.save()

@@ -91,9 +91,11 @@ def case_get_by_tracking_code(*, code: str) -> Case | None:
     code = (code or "").strip().upper()
     if not code or len(code) > 16:
         return None
-    return Case.objects.select_related("category", "merged_into", "merged_into__category").filter(
-        tracking_code=code
-    ).first()
+    return (
+        Case.objects.select_related("category", "merged_into", "merged_into__category")
+        .filter(tracking_code=code)
+        .first()
+    )
 
 
 def case_followed(*, case: Case) -> Case:
@@ -119,15 +121,30 @@ def case_actions_for_user(*, user, case: Case, at: datetime | None = None) -> li
 
 
 def case_history(*, case: Case) -> QuerySet[CaseEvent]:
-    return CaseEvent.objects.filter(case=case).select_related("actor").prefetch_related("photos").order_by(
-        "created_at", "id"
+    return (
+        CaseEvent.objects.filter(case=case)
+        .select_related("actor")
+        .prefetch_related("photos")
+        .order_by("created_at", "id")
     )
 
 
 # Events a member of the public may see on a tracking page (no contact views, no internal returns).
 PUBLIC_ACTIONS = frozenset(
-    {"report", "register", "reject", "merge", "dispatch", "accept", "resolve", "verify_pass", "verify_fail",
-     "reopen", "self_handle", "rate"}
+    {
+        "report",
+        "register",
+        "reject",
+        "merge",
+        "dispatch",
+        "accept",
+        "resolve",
+        "verify_pass",
+        "verify_fail",
+        "reopen",
+        "self_handle",
+        "rate",
+    }
 )
 
 
@@ -135,8 +152,9 @@ def case_public_events(*, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by("created_at", "id")
 
 
-def case_duplicate_candidates(*, category, lon: float, lat: float, exclude=None, at: datetime | None = None,
-                              user=None) -> list[Case]:
+def case_duplicate_candidates(
+    *, category, lon: float, lat: float, exclude=None, at: datetime | None = None, user=None
+) -> list[Case]:
     """Open cases of the same category within GRIDOPS_DUPLICATE_RADIUS_M metres and
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""

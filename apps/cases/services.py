@@ -41,8 +41,17 @@ TRACKING_LENGTH = 12
 MAX_DESCRIPTION = 2000
 
 
-def case_event_record(*, case: Case, actor: User | None, action: str, note: str = "", data: dict | None = None,
-                      at: datetime | None = None, from_state: str = "", to_state: str = "") -> CaseEvent:
+def case_event_record(
+    *,
+    case: Case,
+    actor: User | None,
+    action: str,
+    note: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
+    from_state: str = "",
+    to_state: str = "",
+) -> CaseEvent:
     """Append one entry to a case's history (also for things that are not transitions:
     a suspension, an extension, a warning, a view of the reporter's contact details)."""
     return CaseEvent.objects.create(
@@ -107,27 +116,54 @@ def _call_hooks(*, case: Case, event: CaseEvent, action: str, from_state: str, t
     clock_on_transition(case=case, action=action, from_state=from_state, to_state=to_state, at=at)
     notify_case_event(event=event)
     case_id, event_id = case.pk, event.pk
-    transaction.on_commit(lambda: logger.info("case %s event %s: %s %s -> %s", case_id, event_id, action,
-                                              from_state or "-", to_state or "-"))
+    transaction.on_commit(
+        lambda: logger.info(
+            "case %s event %s: %s %s -> %s", case_id, event_id, action, from_state or "-", to_state or "-"
+        )
+    )
 
 
-def _record_with_photos(*, case: Case, actor: User | None, action: str, note: str, data: dict, at: datetime,
-                        from_state: str, to_state: str, prepared: Sequence[PreparedPhoto], kind: str,
-                        uploaded_by: User | None) -> CaseEvent:
+def _record_with_photos(
+    *,
+    case: Case,
+    actor: User | None,
+    action: str,
+    note: str,
+    data: dict,
+    at: datetime,
+    from_state: str,
+    to_state: str,
+    prepared: Sequence[PreparedPhoto],
+    kind: str,
+    uploaded_by: User | None,
+) -> CaseEvent:
     """Store the photos, then append the event naming them (events are never updated), then link them."""
     stored = [photo_store(case=case, prepared=p, kind=kind, uploaded_by=uploaded_by) for p in prepared]
     if stored:
         data = {**data, "photos": [p.pk for p in stored], "photo_kind": kind}
-    event = case_event_record(case=case, actor=actor, action=action, note=note, data=data, at=at,
-                              from_state=from_state, to_state=to_state)
+    event = case_event_record(
+        case=case, actor=actor, action=action, note=note, data=data, at=at, from_state=from_state, to_state=to_state
+    )
     if stored:
         CasePhoto.objects.filter(pk__in=[p.pk for p in stored]).update(event=event)
     return event
 
 
-def case_intake(*, actor: User | None, channel: str, category: Category, description: str, lon: float | None,
-                lat: float | None, crs: str = "wgs84", address: str = "", photos: Sequence = (),
-                reporter_name: str = "", reporter_phone: str = "", at: datetime | None = None) -> Case:
+def case_intake(
+    *,
+    actor: User | None,
+    channel: str,
+    category: Category,
+    description: str,
+    lon: float | None,
+    lat: float | None,
+    crs: str = "wgs84",
+    address: str = "",
+    photos: Sequence = (),
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    at: datetime | None = None,
+) -> Case:
     """Receive a report: validate it, route it to its cell, area and responsible officer, give it a
     tracking code, record the `report` event with its before photos, and start the SLA clock."""
     at = at or timezone.now()
@@ -170,16 +206,33 @@ def case_intake(*, actor: User | None, channel: str, category: Category, descrip
             created_at=at,
         )
         event = _record_with_photos(
-            case=case, actor=actor if actor and actor.is_authenticated else None, action=REPORT, note="",
-            data={"channel": channel}, at=at, from_state="", to_state=CaseState.REPORTED,
-            prepared=prepared, kind=PhotoKind.BEFORE, uploaded_by=reporter,
+            case=case,
+            actor=actor if actor and actor.is_authenticated else None,
+            action=REPORT,
+            note="",
+            data={"channel": channel},
+            at=at,
+            from_state="",
+            to_state=CaseState.REPORTED,
+            prepared=prepared,
+            kind=PhotoKind.BEFORE,
+            uploaded_by=reporter,
         )
         _call_hooks(case=case, event=event, action=REPORT, from_state="", to_state=CaseState.REPORTED, at=at)
     return case
 
 
-def _check_inputs(*, case: Case, actor: User, transition, note: str, department: Department | None,
-                  assignee: User | None, photos: Sequence, merge_into: Case | None) -> list[PreparedPhoto]:
+def _check_inputs(
+    *,
+    case: Case,
+    actor: User,
+    transition,
+    note: str,
+    department: Department | None,
+    assignee: User | None,
+    photos: Sequence,
+    merge_into: Case | None,
+) -> list[PreparedPhoto]:
     requires = transition.requires
     if Requirement.NOTE in requires and not (note or "").strip():
         raise DomainError(_("Give a reason or a note."), field="note", code="required")
@@ -195,8 +248,12 @@ def _check_inputs(*, case: Case, actor: User, transition, note: str, department:
             raise DomainError(_("This department is not active."), field="department")
         if assignee is not None and (assignee.role not in (Role.HANDLER, Role.OFFICER) or not assignee.is_active):
             raise DomainError(_("Cases go to department staff or grid officers only."), field="assignee")
-        if assignee is not None and department is not None and assignee.role == Role.HANDLER \
-                and assignee.department_id != department.pk:
+        if (
+            assignee is not None
+            and department is not None
+            and assignee.role == Role.HANDLER
+            and assignee.department_id != department.pk
+        ):
             raise DomainError(_("This person is not in the chosen department."), field="assignee")
     if Requirement.MERGE_INTO in requires:
         if merge_into is None:
@@ -238,8 +295,9 @@ def _event_data(*, action: str, department, assignee, merge_into, changes: dict)
     data: dict = {}
     if action == Action.DISPATCH:
         if changes.get("department_id"):
-            data["department"] = Department.objects.filter(pk=changes["department_id"]).values_list(
-                "code", flat=True).first()
+            data["department"] = (
+                Department.objects.filter(pk=changes["department_id"]).values_list("code", flat=True).first()
+            )
         if assignee is not None:
             data["assignee"] = assignee.pk
     if action == Action.MERGE and merge_into is not None:
@@ -248,9 +306,19 @@ def _event_data(*, action: str, department, assignee, merge_into, changes: dict)
     return data
 
 
-def case_transition(*, case: Case, actor: User, action: str, note: str = "", department: Department | None = None,
-                    assignee: User | None = None, photos: Sequence = (), merge_into: Case | None = None,
-                    expected_version: int | None = None, at: datetime | None = None) -> Case:
+def case_transition(
+    *,
+    case: Case,
+    actor: User,
+    action: str,
+    note: str = "",
+    department: Department | None = None,
+    assignee: User | None = None,
+    photos: Sequence = (),
+    merge_into: Case | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Case:
     """Take `action` on `case` as `actor` (THE writer of `Case.state`).
 
     Http404 if the actor may not see the case; NotPermitted if they see it but may not take the
@@ -277,12 +345,30 @@ def case_transition(*, case: Case, actor: User, action: str, note: str = "", dep
             raise Conflict(_("Someone else changed this case; reload it."), field="version")
         from_state = current.state
         if from_state not in transition.from_states:
-            raise Conflict(_("The case is %(state)s now; this action is not possible.") % {
-                "state": CaseState(from_state).label}, field="action", code="wrong_state")
-        prepared = _check_inputs(case=current, actor=actor, transition=transition, note=note, department=department,
-                                 assignee=assignee, photos=photos, merge_into=merge_into)
-        changes = _changes(action=transition.action, case=current, actor=actor, department=department,
-                           assignee=assignee, merge_into=merge_into, at=at)
+            raise Conflict(
+                _("The case is %(state)s now; this action is not possible.") % {"state": CaseState(from_state).label},
+                field="action",
+                code="wrong_state",
+            )
+        prepared = _check_inputs(
+            case=current,
+            actor=actor,
+            transition=transition,
+            note=note,
+            department=department,
+            assignee=assignee,
+            photos=photos,
+            merge_into=merge_into,
+        )
+        changes = _changes(
+            action=transition.action,
+            case=current,
+            actor=actor,
+            department=department,
+            assignee=assignee,
+            merge_into=merge_into,
+            at=at,
+        )
         updated = Case.objects.filter(pk=current.pk, state=from_state, version=version).update(
             state=transition.to_state, version=version + 1, updated_at=timezone.now(), **changes
         )
@@ -290,15 +376,28 @@ def case_transition(*, case: Case, actor: User, action: str, note: str = "", dep
             raise Conflict(_("Someone else changed this case; reload it."), field="version")
         kind = PhotoKind.AFTER if transition.action in (Action.RESOLVE, Action.SELF_HANDLE) else PhotoKind.BEFORE
         event = _record_with_photos(
-            case=current, actor=actor, action=transition.action, note=(note or "").strip(),
-            data=_event_data(action=transition.action, department=department, assignee=assignee,
-                             merge_into=merge_into, changes=changes),
-            at=at, from_state=from_state, to_state=transition.to_state,
-            prepared=prepared, kind=kind, uploaded_by=actor,
+            case=current,
+            actor=actor,
+            action=transition.action,
+            note=(note or "").strip(),
+            data=_event_data(
+                action=transition.action,
+                department=department,
+                assignee=assignee,
+                merge_into=merge_into,
+                changes=changes,
+            ),
+            at=at,
+            from_state=from_state,
+            to_state=transition.to_state,
+            prepared=prepared,
+            kind=kind,
+            uploaded_by=actor,
         )
         case.refresh_from_db()
-        _call_hooks(case=case, event=event, action=transition.action, from_state=from_state,
-                    to_state=transition.to_state, at=at)
+        _call_hooks(
+            case=case, event=event, action=transition.action, from_state=from_state, to_state=transition.to_state, at=at
+        )
     return case
 
 
@@ -313,8 +412,13 @@ def case_contact_reveal(*, case: Case, actor: User, at: datetime | None = None) 
         raise NotPermitted(_("Your role may not see the reporter's contact details."))
     with transaction.atomic():
         fresh = Case.objects.only("id", "reporter_name", "reporter_phone", "state").get(pk=case.pk)
-        case_event_record(case=fresh, actor=actor, action="contact_viewed", data={"fields": ["name", "phone"]},
-                          at=at or timezone.now())
+        case_event_record(
+            case=fresh,
+            actor=actor,
+            action="contact_viewed",
+            data={"fields": ["name", "phone"]},
+            at=at or timezone.now(),
+        )
     return {"name": fresh.reporter_name, "phone": fresh.reporter_phone, "masked": False, "can_reveal": False}
 
 
@@ -338,13 +442,21 @@ def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", at: da
         if updated != 1:
             raise Conflict(_("Only a closed case can be rated, and only once."), field="rating")
         case.refresh_from_db()
-        case_event_record(case=case, actor=actor, action="rate", note=comment, data={"rating": rating},
-                          at=at or timezone.now())
+        case_event_record(
+            case=case, actor=actor, action="rate", note=comment, data={"rating": rating}, at=at or timezone.now()
+        )
     return case
 
 
-def case_photos_add(*, case: Case, actor: User, photos: Sequence, kind: str = PhotoKind.BEFORE,
-                    note: str = "", at: datetime | None = None) -> list[CasePhoto]:
+def case_photos_add(
+    *,
+    case: Case,
+    actor: User,
+    photos: Sequence,
+    kind: str = PhotoKind.BEFORE,
+    note: str = "",
+    at: datetime | None = None,
+) -> list[CasePhoto]:
     """Add photos to a case the actor may see: `before` photos by anyone who sees it while it is open;
     `after` photos only by whoever may resolve it now (evidence otherwise comes with resolve/self_handle)."""
     if actor is None or not actor.is_authenticated:
@@ -360,15 +472,26 @@ def case_photos_add(*, case: Case, actor: User, photos: Sequence, kind: str = Ph
     at = at or timezone.now()
     if kind == PhotoKind.AFTER:
         resolve = TRANSITIONS[Action.RESOLVE]
-        if current.state not in resolve.from_states or not actor_may_take(transition=resolve, actor=actor,
-                                                                           case=current, at=at):
+        if current.state not in resolve.from_states or not actor_may_take(
+            transition=resolve, actor=actor, case=current, at=at
+        ):
             raise NotPermitted(_("Only the handler of the case adds photos of the result."), field="kind")
     elif current.state not in OPEN_STATES:
         raise NotPermitted(_("Photos can only be added to an open case."), field="photos")
     prepared = photos_prepare(list(photos), field="photos")
     with transaction.atomic():
-        event = _record_with_photos(case=current, actor=actor, action="photos_added", note=(note or "").strip(),
-                                    data={}, at=at, from_state="", to_state="", prepared=prepared, kind=kind,
-                                    uploaded_by=actor)
+        event = _record_with_photos(
+            case=current,
+            actor=actor,
+            action="photos_added",
+            note=(note or "").strip(),
+            data={},
+            at=at,
+            from_state="",
+            to_state="",
+            prepared=prepared,
+            kind=kind,
+            uploaded_by=actor,
+        )
         notify_case_event(event=event)
     return list(CasePhoto.objects.filter(event=event))

@@ -40,14 +40,26 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def category(city) -> Category:
     parent = Category.objects.create(code="E01", name="市容环境", name_en="City appearance", kind=CategoryKind.EVENT)
-    return Category.objects.create(code="E0101", name="暴露垃圾", name_en="Exposed garbage", kind=CategoryKind.EVENT,
-                                   parent=parent, default_department=city.dept_x, priority=Priority.NORMAL)
+    return Category.objects.create(
+        code="E0101",
+        name="暴露垃圾",
+        name_en="Exposed garbage",
+        kind=CategoryKind.EVENT,
+        parent=parent,
+        default_department=city.dept_x,
+        priority=Priority.NORMAL,
+    )
 
 
 @pytest.fixture
 def category_road(city) -> Category:
-    return Category.objects.create(code="C0201", name="道路破损", name_en="Damaged road", kind=CategoryKind.COMPONENT,
-                                   default_department=city.dept_y)
+    return Category.objects.create(
+        code="C0201",
+        name="道路破损",
+        name_en="Damaged road",
+        kind=CategoryKind.COMPONENT,
+        default_department=city.dept_y,
+    )
 
 
 @pytest.fixture
@@ -56,9 +68,16 @@ def report(cast, category):
 
     def make(cell: str = "a", by=None, **kwargs):
         lon, lat = POINT[cell]
-        values = {"actor": by if by is not None else cast.resident, "channel": Channel.RESIDENT_WEB,
-                  "category": category, "description": "小区门口有一堆垃圾没人清理", "lon": lon, "lat": lat,
-                  "reporter_name": "张三", "reporter_phone": "13800138000"}
+        values = {
+            "actor": by if by is not None else cast.resident,
+            "channel": Channel.RESIDENT_WEB,
+            "category": category,
+            "description": "小区门口有一堆垃圾没人清理",
+            "lon": lon,
+            "lat": lat,
+            "reporter_name": "张三",
+            "reporter_phone": "13800138000",
+        }
         values.update(kwargs)
         return services.case_intake(**values)
 
@@ -82,25 +101,34 @@ def case_in(cast, city, report):
         steps = {
             CaseState.REPORTED: [],
             CaseState.REGISTERED: [(Action.REGISTER, cast.dispatcher, {})],
-            CaseState.DISPATCHED: [(Action.REGISTER, cast.dispatcher, {}),
-                                   (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x})],
-            CaseState.IN_PROGRESS: [(Action.REGISTER, cast.dispatcher, {}),
-                                    (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
-                                    (Action.ACCEPT, cast.handler_x, {})],
-            CaseState.RESOLVED: [(Action.REGISTER, cast.dispatcher, {}),
-                                 (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
-                                 (Action.ACCEPT, cast.handler_x, {}),
-                                 (Action.RESOLVE, cast.handler_x, {"note": "已清理", "photos": [jpeg("after.jpg")]})],
-            CaseState.CLOSED: [(Action.REGISTER, cast.dispatcher, {}),
-                               (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
-                               (Action.ACCEPT, cast.handler_x, {}),
-                               (Action.RESOLVE, cast.handler_x, {"note": "已清理", "photos": [jpeg("after.jpg")]}),
-                               (Action.VERIFY_PASS, officer, {})],
+            CaseState.DISPATCHED: [
+                (Action.REGISTER, cast.dispatcher, {}),
+                (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
+            ],
+            CaseState.IN_PROGRESS: [
+                (Action.REGISTER, cast.dispatcher, {}),
+                (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
+                (Action.ACCEPT, cast.handler_x, {}),
+            ],
+            CaseState.RESOLVED: [
+                (Action.REGISTER, cast.dispatcher, {}),
+                (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
+                (Action.ACCEPT, cast.handler_x, {}),
+                (Action.RESOLVE, cast.handler_x, {"note": "已清理", "photos": [jpeg("after.jpg")]}),
+            ],
+            CaseState.CLOSED: [
+                (Action.REGISTER, cast.dispatcher, {}),
+                (Action.DISPATCH, cast.dispatcher, {"department": city.dept_x}),
+                (Action.ACCEPT, cast.handler_x, {}),
+                (Action.RESOLVE, cast.handler_x, {"note": "已清理", "photos": [jpeg("after.jpg")]}),
+                (Action.VERIFY_PASS, officer, {}),
+            ],
             CaseState.REJECTED: [(Action.REJECT, cast.dispatcher, {"note": "不属于受理范围"})],
         }[state]
         for i, (action, actor, extra) in enumerate(steps):
-            case = services.case_transition(case=case, actor=actor, action=action,
-                                            at=now + timedelta(minutes=i + 1), **extra)
+            case = services.case_transition(
+                case=case, actor=actor, action=action, at=now + timedelta(minutes=i + 1), **extra
+            )
         assert case.state == state
         return case
 

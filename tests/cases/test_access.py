@@ -7,8 +7,21 @@ import pytest
 from apps.cases.selectors import case_list_for_user
 from apps.grid import services as grid_services
 
-PEOPLE = ["officer_a", "officer_b", "officer_c", "handler_x", "handler_y", "dispatcher", "hotline", "supervisor_d",
-          "supervisor_e", "resident", "resident2", "admin", None]
+PEOPLE = [
+    "officer_a",
+    "officer_b",
+    "officer_c",
+    "handler_x",
+    "handler_y",
+    "dispatcher",
+    "hotline",
+    "supervisor_d",
+    "supervisor_e",
+    "resident",
+    "resident2",
+    "admin",
+    None,
+]
 
 
 @pytest.fixture
@@ -23,11 +36,19 @@ def spread(case_in, report, cast):
 
 
 EXPECTED = {
-    "officer_a": {"a"}, "officer_b": {"b"}, "officer_c": {"c"},
-    "handler_x": {"a", "c"}, "handler_y": set(),
-    "dispatcher": {"a", "b", "c"}, "hotline": {"a", "b", "c"}, "admin": {"a", "b", "c"},
-    "supervisor_d": {"a", "b"}, "supervisor_e": {"c"},
-    "resident": {"a"}, "resident2": {"b", "c"}, None: set(),
+    "officer_a": {"a"},
+    "officer_b": {"b"},
+    "officer_c": {"c"},
+    "handler_x": {"a", "c"},
+    "handler_y": set(),
+    "dispatcher": {"a", "b", "c"},
+    "hotline": {"a", "b", "c"},
+    "admin": {"a", "b", "c"},
+    "supervisor_d": {"a", "b"},
+    "supervisor_e": {"c"},
+    "resident": {"a"},
+    "resident2": {"b", "c"},
+    None: set(),
 }
 
 
@@ -100,7 +121,12 @@ def test_assignee_sees_a_case_dispatched_to_them_outside_their_cells(cast, city,
 
 def test_supervisor_area_filter_at_every_level(api_as, cast, city, spread):
     client = api_as(cast.dispatcher)
-    for area, keys in [(city.city, "abc"), (city.district_d, "ab"), (city.community_e, "c"), (city.subdistrict_d, "ab")]:
+    for area, keys in [
+        (city.city, "abc"),
+        (city.district_d, "ab"),
+        (city.community_e, "c"),
+        (city.subdistrict_d, "ab"),
+    ]:
         rows = client.get("/api/v1/cases/", {"area": area.code}).json()["results"]
         assert {r["id"] for r in rows} == {spread[k].pk for k in keys}
     assert client.get("/api/v1/cases/", {"area": "nowhere"}).json()["results"] == []

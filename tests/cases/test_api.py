@@ -29,8 +29,13 @@ def test_intake_by_multipart_with_photos_answers_201_with_tracking_code(api_as, 
 
 
 def test_hotline_intake_by_json_with_address_only(api_as, cast, category, city):
-    body = {"category": category.code, "description": "来电反映垃圾", "address": f"{city.cell_a.code}附近",
-            "reporter_name": "王五", "reporter_phone": "13600136000"}
+    body = {
+        "category": category.code,
+        "description": "来电反映垃圾",
+        "address": f"{city.cell_a.code}附近",
+        "reporter_name": "王五",
+        "reporter_phone": "13600136000",
+    }
     response = api_as(cast.hotline).post("/api/v1/cases/", body, format="json")
     assert response.status_code == 201, response.content
     case = Case.objects.get(pk=response.json()["id"])
@@ -128,7 +133,8 @@ def test_resident_sees_roles_not_staff_names_in_their_history(api_as, cast, case
     data = api_as(cast.resident).get(f"/api/v1/cases/{case.pk}/").json()
     assert all(e["actor"] is None for e in data["events"])
     assert "dispatcher" not in str(data["events"]).replace('"actor_role": "dispatcher"', "").replace(
-        "'actor_role': 'dispatcher'", "")
+        "'actor_role': 'dispatcher'", ""
+    )
 
 
 def test_conflict_on_stale_expected_version(api_as, cast, report):
@@ -161,8 +167,14 @@ def test_tracking_by_code_shows_no_personal_data(api, cast, case_in):
     data = response.json()
     assert all(set(e) == {"action", "to_state", "actor_role", "note", "created_at"} for e in data["events"])
     assert data["state"] == "closed"
-    assert [e["action"] for e in data["events"]] == ["report", "register", "dispatch", "accept", "resolve",
-                                                      "verify_pass"]
+    assert [e["action"] for e in data["events"]] == [
+        "report",
+        "register",
+        "dispatch",
+        "accept",
+        "resolve",
+        "verify_pass",
+    ]
 
 
 def test_tracking_an_unknown_code_is_404(api, db):

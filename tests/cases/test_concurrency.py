@@ -12,8 +12,9 @@ from apps.cases import services
 from apps.cases.models import CaseEvent
 from gridops.errors import Conflict
 
-pytestmark = pytest.mark.skipif(not settings.IS_POSTGRES,
-                                reason="needs PostgreSQL row locking across connections (SQLite serialises writers)")
+pytestmark = pytest.mark.skipif(
+    not settings.IS_POSTGRES, reason="needs PostgreSQL row locking across connections (SQLite serialises writers)"
+)
 
 
 def _race(n, work):
@@ -64,8 +65,9 @@ def test_concurrent_register_and_reject_have_one_winner(cast, report):
         from apps.cases.models import Case
 
         action, note = actions[i]
-        services.case_transition(case=Case.objects.get(pk=case.pk), actor=cast.dispatcher, action=action, note=note,
-                                 expected_version=0)
+        services.case_transition(
+            case=Case.objects.get(pk=case.pk), actor=cast.dispatcher, action=action, note=note, expected_version=0
+        )
 
     assert _race(2, work) == ["conflict", "ok"]
     case.refresh_from_db()

@@ -66,12 +66,16 @@ def test_personal_data_is_not_logged(caplog, cast, case_in):
 
 def test_rating_by_the_reporter_after_closing(api_as, cast, case_in, report):
     case = case_in("closed")
-    response = api_as(cast.resident).post(f"/api/v1/cases/{case.pk}/rate/", {"rating": 5, "comment": "很快"},
-                                          format="json")
+    response = api_as(cast.resident).post(
+        f"/api/v1/cases/{case.pk}/rate/", {"rating": 5, "comment": "很快"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["rating"] == 5
     assert api_as(cast.resident).post(f"/api/v1/cases/{case.pk}/rate/", {"rating": 4}, format="json").status_code == 409
-    assert api_as(cast.dispatcher).post(f"/api/v1/cases/{case.pk}/rate/", {"rating": 1},
-                                        format="json").status_code == 403
+    assert (
+        api_as(cast.dispatcher).post(f"/api/v1/cases/{case.pk}/rate/", {"rating": 1}, format="json").status_code == 403
+    )
     open_case = report()
-    assert api_as(cast.resident).post(f"/api/v1/cases/{open_case.pk}/rate/", {"rating": 3},
-                                      format="json").status_code == 409
+    assert (
+        api_as(cast.resident).post(f"/api/v1/cases/{open_case.pk}/rate/", {"rating": 3}, format="json").status_code
+        == 409
+    )

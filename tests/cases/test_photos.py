@@ -46,8 +46,9 @@ def test_gif_is_not_accepted():
 
 def test_oversized_file_is_refused(settings):
     settings.GRIDOPS_PHOTO_MAX_BYTES = 2000
-    upload = SimpleUploadedFile("big.png", image_bytes("PNG", size=(400, 400), color=None) + b"\0" * 3000,
-                                content_type="image/png")
+    upload = SimpleUploadedFile(
+        "big.png", image_bytes("PNG", size=(400, 400), color=None) + b"\0" * 3000, content_type="image/png"
+    )
     with pytest.raises(DomainError) as err:
         photo_prepare(upload)
     assert (err.value.field, err.value.code) == ("photos", "photo_too_large")
@@ -92,8 +93,9 @@ def test_after_photos_come_with_resolve_and_are_kept_apart(case_in):
 
 def test_photo_upload_endpoint_adds_before_photos_for_the_reporter(api_as, cast, report):
     case = report()
-    response = api_as(cast.resident).post(f"/api/v1/cases/{case.pk}/photos/", {"photos": [jpeg()], "kind": "before"},
-                                          format="multipart")
+    response = api_as(cast.resident).post(
+        f"/api/v1/cases/{case.pk}/photos/", {"photos": [jpeg()], "kind": "before"}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     assert case.photos.count() == 1
     assert case.events.filter(action="photos_added").exists()
@@ -101,8 +103,9 @@ def test_photo_upload_endpoint_adds_before_photos_for_the_reporter(api_as, cast,
 
 def test_photo_upload_endpoint_refuses_after_photos_from_the_reporter(api_as, cast, report):
     case = report()
-    response = api_as(cast.resident).post(f"/api/v1/cases/{case.pk}/photos/", {"photos": [jpeg()], "kind": "after"},
-                                          format="multipart")
+    response = api_as(cast.resident).post(
+        f"/api/v1/cases/{case.pk}/photos/", {"photos": [jpeg()], "kind": "after"}, format="multipart"
+    )
     assert response.status_code == 403
     assert case.photos.count() == 0
 

@@ -11,16 +11,34 @@ from apps.cases.workflow import TRANSITIONS, Action
 
 from .conftest import jpeg
 
-PEOPLE = ["officer_a", "officer_b", "handler_x", "handler_y", "dispatcher", "hotline", "supervisor_d",
-          "supervisor_e", "resident", "resident2", "admin"]
+PEOPLE = [
+    "officer_a",
+    "officer_b",
+    "handler_x",
+    "handler_y",
+    "dispatcher",
+    "hotline",
+    "supervisor_d",
+    "supervisor_e",
+    "resident",
+    "resident2",
+    "admin",
+]
 
 # The state each action is tried from, and who may take it on a case of cell A (department X,
 # reported by `resident`).
 START = {
-    Action.REGISTER: CaseState.REPORTED, Action.REJECT: CaseState.REPORTED, Action.MERGE: CaseState.REPORTED,
-    Action.DISPATCH: CaseState.REGISTERED, Action.ACCEPT: CaseState.DISPATCHED, Action.RETURN: CaseState.DISPATCHED,
-    Action.RESOLVE: CaseState.IN_PROGRESS, Action.VERIFY_PASS: CaseState.RESOLVED,
-    Action.VERIFY_FAIL: CaseState.RESOLVED, Action.REOPEN: CaseState.CLOSED, Action.SELF_HANDLE: CaseState.REPORTED,
+    Action.REGISTER: CaseState.REPORTED,
+    Action.REJECT: CaseState.REPORTED,
+    Action.MERGE: CaseState.REPORTED,
+    Action.DISPATCH: CaseState.REGISTERED,
+    Action.ACCEPT: CaseState.DISPATCHED,
+    Action.RETURN: CaseState.DISPATCHED,
+    Action.RESOLVE: CaseState.IN_PROGRESS,
+    Action.VERIFY_PASS: CaseState.RESOLVED,
+    Action.VERIFY_FAIL: CaseState.RESOLVED,
+    Action.REOPEN: CaseState.CLOSED,
+    Action.SELF_HANDLE: CaseState.REPORTED,
 }
 ALLOWED = {
     Action.REGISTER: {"dispatcher", "supervisor_d", "admin"},

@@ -16,6 +16,7 @@ CRS_CHOICES = [("wgs84", "WGS84"), ("gcj02", "GCJ-02"), ("bd09", "BD-09")]
 
 # ---- inputs -------------------------------------------------------------------------------------------
 
+
 class CategoryRefField(serializers.CharField):
     """A category by code (or numeric id)."""
 
@@ -89,6 +90,7 @@ class CaseRateInput(serializers.Serializer):
 
 # ---- outputs ------------------------------------------------------------------------------------------
 
+
 class CategoryOutput(serializers.ModelSerializer):
     name = serializers.CharField(source="label")
     name_zh = serializers.CharField(source="name")
@@ -123,9 +125,29 @@ class CaseListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "tracking_code", "state", "state_label", "channel", "priority", "category", "description",
-                  "address", "lon", "lat", "cell", "area", "area_path", "department", "assignee", "merged_into",
-                  "reopen_count", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "tracking_code",
+            "state",
+            "state_label",
+            "channel",
+            "priority",
+            "category",
+            "description",
+            "address",
+            "lon",
+            "lat",
+            "cell",
+            "area",
+            "area_path",
+            "department",
+            "assignee",
+            "merged_into",
+            "reopen_count",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class PhotoOutput(serializers.ModelSerializer):
@@ -188,13 +210,24 @@ class CaseDetailOutput(CaseListOutput):
     photos = PhotoOutput(many=True, source="photos_list")
     events = EventOutput(many=True, source="history_list")
     actions = serializers.ListField(child=serializers.CharField(), source="actions_list")
-    followed = FollowedOutput(allow_null=True, source="followed_case",
-                              help_text="The master case when this one was merged into it")
+    followed = FollowedOutput(
+        allow_null=True, source="followed_case", help_text="The master case when this one was merged into it"
+    )
 
     class Meta(CaseListOutput.Meta):
-        fields = CaseListOutput.Meta.fields + ["responsible_officer", "registered_at", "resolved_at", "closed_at",
-                                               "rating", "rating_comment", "contact", "photos", "events", "actions",
-                                               "followed"]
+        fields = CaseListOutput.Meta.fields + [
+            "responsible_officer",
+            "registered_at",
+            "resolved_at",
+            "closed_at",
+            "rating",
+            "rating_comment",
+            "contact",
+            "photos",
+            "events",
+            "actions",
+            "followed",
+        ]
 
 
 class CaseIntakeOutput(serializers.Serializer):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -90,12 +90,19 @@ class CaseListCreateApi(CaseScopeMixin, generics.ListAPIView):
             reporter_name=values["reporter_name"],
             reporter_phone=values["reporter_phone"],
         )
-        duplicates = selectors.case_duplicate_candidates(category=case.category, lon=case.lon, lat=case.lat,
-                                                         exclude=case, user=user)
-        out = CaseIntakeOutput({
-            "id": case.pk, "tracking_code": case.tracking_code, "state": case.state,
-            "cell": case.cell.code if case.cell else None, "area_path": case.area_path, "duplicates": duplicates,
-        })
+        duplicates = selectors.case_duplicate_candidates(
+            category=case.category, lon=case.lon, lat=case.lat, exclude=case, user=user
+        )
+        out = CaseIntakeOutput(
+            {
+                "id": case.pk,
+                "tracking_code": case.tracking_code,
+                "state": case.state,
+                "cell": case.cell.code if case.cell else None,
+                "area_path": case.area_path,
+                "duplicates": duplicates,
+            }
+        )
         return Response(out.data, status=status.HTTP_201_CREATED)
 
 
@@ -117,9 +124,15 @@ class CaseActionApi(CaseScopeMixin, APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         case = services.case_transition(
-            case=case, actor=request.user, action=self.case_action, note=values["note"],
-            department=values["department"], assignee=values["assignee"], photos=values["photos"],
-            merge_into=values["merge_into"], expected_version=values["expected_version"],
+            case=case,
+            actor=request.user,
+            action=self.case_action,
+            note=values["note"],
+            department=values["department"],
+            assignee=values["assignee"],
+            photos=values["photos"],
+            merge_into=values["merge_into"],
+            expected_version=values["expected_version"],
         )
         return Response(_detail_payload(request=request, case=case))
 
@@ -134,6 +147,7 @@ def action_view(action: str):
         responses={200: CaseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         operation_id=f"cases_{action}",
     )
+
     def post(self, request, pk: int):
         return CaseActionApi.post(self, request, pk)
 
@@ -145,43 +159,53 @@ def action_view(action: str):
 class CasePhotoApi(CaseScopeMixin, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": CasePhotoInput}, responses={201: PhotoOutput(many=True),
-                                                                              400: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(
+        request={"multipart/form-data": CasePhotoInput},
+        responses={201: PhotoOutput(many=True), 400: ERROR, 403: ERROR, 404: ERROR},
+    )
     def post(self, request, pk: int):
         case = self.get_case()
         data = CasePhotoInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        photos = services.case_photos_add(case=case, actor=request.user, photos=values["photos"],
-                                          kind=values["kind"], note=values["note"])
+        photos = services.case_photos_add(
+            case=case, actor=request.user, photos=values["photos"], kind=values["kind"], note=values["note"]
+        )
         return Response(PhotoOutput(photos, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class CaseContactApi(CaseScopeMixin, APIView):
-    @extend_schema(responses={200: ContactOutput, 404: ERROR},
-                   description="The reporter's contact as you may see it (masked unless it is your own report).")
+    @extend_schema(
+        responses={200: ContactOutput, 404: ERROR},
+        description="The reporter's contact as you may see it (masked unless it is your own report).",
+    )
     def get(self, request, pk: int):
         case = self.get_case()
         return Response(ContactOutput(selectors.case_contact_for_user(user=request.user, case=case)).data)
 
 
 class CaseContactRevealApi(CaseScopeMixin, APIView):
-    @extend_schema(request=None, responses={200: ContactOutput, 403: ERROR, 404: ERROR},
-                   description="Full name and phone for dispatchers and hotline operators; the view is recorded.")
+    @extend_schema(
+        request=None,
+        responses={200: ContactOutput, 403: ERROR, 404: ERROR},
+        description="Full name and phone for dispatchers and hotline operators; the view is recorded.",
+    )
     def post(self, request, pk: int):
         case = self.get_case()
         return Response(ContactOutput(services.case_contact_reveal(case=case, actor=request.user)).data)
 
 
 class CaseRateApi(CaseScopeMixin, APIView):
-    @extend_schema(request=CaseRateInput, responses={200: CaseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR,
-                                                     409: ERROR})
+    @extend_schema(
+        request=CaseRateInput, responses={200: CaseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
     def post(self, request, pk: int):
         case = self.get_case()
         data = CaseRateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_rate(case=case, actor=request.user, rating=data.validated_data["rating"],
-                                  comment=data.validated_data["comment"])
+        case = services.case_rate(
+            case=case, actor=request.user, rating=data.validated_data["rating"], comment=data.validated_data["comment"]
+        )
         return Response(_detail_payload(request=request, case=case))
 
 
@@ -193,8 +217,9 @@ class CaseDuplicatesApi(CaseScopeMixin, APIView):
         case = self.get_case()
         if not IsStaffRole().has_permission(request, self):
             raise PermissionDenied()
-        found = selectors.case_duplicate_candidates(category=case.category, lon=case.lon, lat=case.lat,
-                                                    exclude=case, at=None, user=request.user)
+        found = selectors.case_duplicate_candidates(
+            category=case.category, lon=case.lon, lat=case.lat, exclude=case, at=None, user=request.user
+        )
         return Response(DuplicateOutput(found, many=True).data)
 
 
@@ -232,4 +257,3 @@ class CategoryListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.category_list()
-
