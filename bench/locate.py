@@ -135,6 +135,22 @@ def main() -> None:
     print(f"points={len(points)} inside={found}")
     print(f"lookups_per_s={lookups_per_s:.0f}")
 
+    # The public `locate()` on the same index, between two revision checks (no database query).
+    from django.conf import settings
+
+    from apps.grid import locator
+
+    settings.GRIDOPS_LOCATOR_CHECK_SECONDS = 3600
+    locator._loaded = locator._Loaded(
+        index=index, fingerprint=(0, None), recheck_at=locator._clock() + 3600, provisional=False
+    )
+    sample = points[:20_000]
+    t = time.perf_counter()
+    for lon, lat in sample:
+        locator.locate(lon, lat)
+    print(f"locate_fn_lookups_per_s={len(sample) / (time.perf_counter() - t):.0f}  # apps.grid.locator.locate()")
+    locator.locator_invalidate()
+
     tree = shapely.STRtree(geoms)
     codes = [r.cell_code for r, _ in entries]
     sample = points[:2000]

@@ -32,7 +32,9 @@ from datetime import datetime
 import numpy as np
 import shapely
 from django.conf import settings
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.dispatch import receiver
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -222,13 +224,14 @@ def naive_locate(entries: Sequence[tuple[LocateResult, BaseGeometry]], lon: floa
 class _Loaded:
     index: GridIndex
     fingerprint: tuple[int, datetime | None]
-    checked_at: float
+    recheck_at: float  # _clock() value after which the database revision is compared again
     provisional: bool  # built from grid changes not yet committed: re-check on every call
 
 
 _loaded: _Loaded | None = None
 _lock = threading.Lock()
 _clock = time.monotonic  # a name of our own, so tests can move it
+_bump_callback = None  # apps.grid.services._clear_local_locator, looked up once
 
 
 def locator_invalidate() -> None:
@@ -250,19 +253,20 @@ def grid_index() -> GridIndex:
     global _loaded
     loaded = _loaded
     pending = _grid_change_pending()
-    fresh_enough = loaded is not None and _clock() - loaded.checked_at < _check_seconds()
-    if fresh_enough and not loaded.provisional and not pending:
+    if loaded is not None and not loaded.provisional and not pending and _clock() < loaded.recheck_at:
         return loaded.index
     fingerprint = _db_fingerprint()
     if loaded is not None and loaded.fingerprint == fingerprint:
-        loaded.checked_at, loaded.provisional = _clock(), pending
+        loaded.recheck_at, loaded.provisional = _clock() + _check_seconds(), pending
         return loaded.index
     with _lock:
         current = _loaded
         if current is not None and current.fingerprint == fingerprint:
             return current.index
         index = build_index_from_db()
-        _loaded = _Loaded(index=index, fingerprint=fingerprint, checked_at=_clock(), provisional=pending)
+        _loaded = _Loaded(
+            index=index, fingerprint=fingerprint, recheck_at=_clock() + _check_seconds(), provisional=pending
+        )
         return index
 
 
@@ -280,6 +284,13 @@ def _check_seconds() -> float:
     return float(getattr(settings, "GRIDOPS_LOCATOR_CHECK_SECONDS", DEFAULT_CHECK_SECONDS))
 
 
+@receiver(setting_changed)
+def _check_interval_changed(*, setting: str, **kwargs) -> None:
+    # The interval is read when the index is (re)checked; a changed value (tests) applies at once.
+    if setting == "GRIDOPS_LOCATOR_CHECK_SECONDS":
+        locator_invalidate()
+
+
 def _db_fingerprint() -> tuple[int, datetime | None]:
     from .models import GridRevision
 
@@ -294,11 +305,15 @@ def _grid_change_pending() -> bool:
     Then an index built from committed data is stale for this transaction, and an index built
     inside it must not outlive it (tests roll every transaction back).
     """
-    if not connection.in_atomic_block:
+    global _bump_callback
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block:
         return False
-    from .services import _clear_local_locator
+    if _bump_callback is None:
+        from .services import _clear_local_locator
 
-    return any(entry[1] is _clear_local_locator for entry in connection.run_on_commit)
+        _bump_callback = _clear_local_locator
+    return any(entry[1] is _bump_callback for entry in conn.run_on_commit)
 
 
 # -- details for people -------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from gridops.errors import DomainError
 class Command(BaseCommand):
     help = (
         "Import areas or cells from a GeoJSON FeatureCollection (DataV/aliyun boundary files or any file with "
-        "the property names given). Validated and atomic: any bad feature fails the whole file."
+        "the property names given). Validated and atomic: any bad feature fails the whole file. "
+        "DataV/aliyun boundary files are in GCJ-02: import them with --crs gcj02."
     )
 
     def add_arguments(self, parser):
