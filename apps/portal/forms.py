@@ -11,7 +11,7 @@ from apps.workbench.forms import LocatedReportForm, PhotosField
 class ResidentReportForm(LocatedReportForm):
     """A resident's report. Location: the browser's position (WGS84) or an address/landmark."""
 
-    photos = PhotosField(label=_("Photos (optional)"), attrs={"capture": "environment", "accept": "image/*"})
+    photos = PhotosField(label=_("Take or choose photos"), attrs={"capture": "environment", "accept": "image/*"})
     reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
     reporter_phone = forms.CharField(
         label=_("Your phone (optional)"),

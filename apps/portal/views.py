@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.cases import selectors as case_selectors
@@ -29,11 +30,29 @@ LOCATION_ALIASES = {"lon": "address", "lat": "address", "crs": "address"}
 PUBLIC_NOTE_ACTIONS = frozenset({Action.REJECT, Action.RESOLVE, Action.SELF_HANDLE, Action.VERIFY_PASS, Action.REOPEN})
 
 
+# How each step reads to a resident (the staff pages use the workflow's verbs).
+PUBLIC_LABELS = {
+    "report": gettext_lazy("Report received"),
+    Action.REGISTER: gettext_lazy("Accepted as a case"),
+    Action.REJECT: gettext_lazy("Not taken up"),
+    Action.MERGE: gettext_lazy("Joined to an earlier report of the same problem"),
+    Action.DISPATCH: gettext_lazy("Sent to the responsible department"),
+    Action.ACCEPT: gettext_lazy("Work started"),
+    Action.RESOLVE: gettext_lazy("Reported as fixed"),
+    Action.VERIFY_PASS: gettext_lazy("Checked on site and closed"),
+    Action.VERIFY_FAIL: gettext_lazy("Checked on site: more work needed"),
+    Action.REOPEN: gettext_lazy("Reopened"),
+    Action.SELF_HANDLE: gettext_lazy("Fixed on the spot by the grid officer"),
+    "rate": gettext_lazy("Result rated"),
+}
+
+
 def public_timeline(case) -> list[dict]:
     """The case's public history: what happened and by which role (never who), with public notes only."""
     return [
         {
             "action": event.action,
+            "label": PUBLIC_LABELS.get(event.action, event.action),
             "role": event.actor_role,
             "to_state": event.to_state or CaseState.REPORTED,
             "at": event.created_at,

@@ -78,7 +78,7 @@ def grouped_category_choices(categories: Iterable[Category]) -> list:
                 present.add(cat.parent_id)
                 tops.append(cat.parent)
     labels = [t.label for t in tops]
-    choices: list = [("", _("— choose what kind of problem —"))]
+    choices: list = [("", _("Choose…"))]
     for top in tops:
         kids = children.get(top.pk, [])
         label = top.label

@@ -193,10 +193,16 @@ def _action_form(case, action: str, data=None, files=None) -> ActionForm:
     )
 
 
+# The step forward first, the side exits (merge, return, rework, reject) after it.
+ACTION_ORDER = [Action.REGISTER, Action.DISPATCH, Action.ACCEPT, Action.RESOLVE, Action.VERIFY_PASS,
+                Action.SELF_HANDLE, Action.REOPEN, Action.MERGE, Action.RETURN, Action.VERIFY_FAIL, Action.REJECT]
+
+
 def _render_detail(request, case, *, bound_forms=None, contact=None, status=200):
     user = request.user
     bound_forms = bound_forms or {}
     actions = case_selectors.case_actions_for_user(user=user, case=case)
+    actions = sorted(actions, key=lambda a: ACTION_ORDER.index(a) if a in ACTION_ORDER else len(ACTION_ORDER))
     action_forms = [
         {
             "action": action,

@@ -77,9 +77,13 @@ def action_label(code: str) -> str:
             "rated": _("Rated"),
             "sla_warning": _("Deadline warning"),
             "sla_escalation": _("Escalated"),
-            "suspend": _("Suspended"),
-            "resume": _("Resumed"),
-            "extend": _("Deadline extended"),
+            "suspension_request": _("Suspension requested"),
+            "suspension_approve": _("Suspension approved"),
+            "suspension_refuse": _("Suspension refused"),
+            "suspension_resume": _("Clock resumed"),
+            "extension_request": _("Extension requested"),
+            "extension_approve": _("Extension approved"),
+            "extension_refuse": _("Extension refused"),
         }.get(code, code.replace("_", " "))
 
 
