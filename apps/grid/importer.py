@@ -6,13 +6,14 @@ Two property layouts are understood:
   or a plain code;
 - any other file, with the property names given (`code_field`, `name_field`, …) and, if the file
   has no level, a `level` for every feature (`as_cells=True` imports cells).
+DataV/aliyun boundaries are published in GCJ-02: import them with `crs="gcj02"`.
 
 Rules:
 - A feature whose level is `grid`/`cell` (or every feature with `as_cells`) is a cell; it needs a
   parent area (in the file, in the database, or `parent`).
-- An area's parent is looked up in the file, then in the database; features whose parent is not
-  in the file are attached under `parent` when it is given. An area without a parent becomes a
-  top-level area. gridops' tree starts at the city, so a city's own parent (its province) is
+- An area's parent is looked up in the file, then in the database; the file's top features (no
+  parent, or one found in neither) are attached under `parent` when it is given. Otherwise an
+  area without a parent becomes a top-level area, and an unknown parent is an error. gridops' tree starts at the city, so a city's own parent (its province) is
   ignored; a province or country feature is refused.
 - A child's level must be below its parent's level.
 - Geometry: Polygon or MultiPolygon, valid (no self-intersection), coordinates [lon, lat] within
@@ -342,14 +343,14 @@ class _Plan:
         self.errors.append(f"{feature.label()}: {reason}")
 
     def _parent_for(self, feature: _Feature) -> tuple[str | None, bool]:
-        """(parent code, found?) for a feature: the file, the database, then --parent."""
+        """(parent code, found?) for a feature: the file, then the database, then `parent`."""
         code = feature.parent_code
         if code and code in self.areas and not self.areas[code].is_cell:
             return code, True
-        if self.attach_to is not None:
-            return self.attach_to.code, True
         if code and code in self.db_areas:
             return code, True
+        if self.attach_to is not None:
+            return self.attach_to.code, True
         if code and feature.level == AreaLevel.CITY:
             return None, True  # a city's province is not part of the grid
         return None, code is None
