@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from apps.accounts.choices import Role
@@ -237,8 +237,21 @@ def _deliver_locked(rows: list[Notification], now: datetime) -> tuple[int, int]:
             n.sent_at = now
             n.next_attempt_at = None
             n.last_error = ""
-    Notification.objects.bulk_update(rows, ["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+    _save_outcomes(rows, now)
     return sent, failed
+
+
+def _save_outcomes(rows: list[Notification], now: datetime) -> None:
+    """Sent rows in one UPDATE; the (few) failures one by one."""
+    delivered = [n.pk for n in rows if n.status == NotificationStatus.SENT]
+    if delivered:
+        Notification.objects.filter(pk__in=delivered).update(
+            status=NotificationStatus.SENT, sent_at=now, next_attempt_at=None, last_error="",
+            attempts=F("attempts") + 1)
+    for n in rows:
+        if n.status != NotificationStatus.SENT:
+            Notification.objects.filter(pk=n.pk).update(
+                status=n.status, attempts=n.attempts, next_attempt_at=n.next_attempt_at, last_error=n.last_error)
 
 
 def _claim(qs):

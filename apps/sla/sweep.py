@@ -70,7 +70,7 @@ def _process(clocks: list[CaseClock], now: datetime, result: SweepResult) -> Non
                     clock.warned = True
         clock.next_check_at = clock_next_check(clock)
     inserted = _insert_alerts(wanted, now)
-    CaseClock.objects.bulk_update(clocks, ["warned", "escalation_level", "next_check_at"], batch_size=1000)
+    _save_flags(clocks)
     fired = [w for w in wanted if (w[0].case_id, w[0].stage_round, w[1], w[2]) in inserted]
     if not fired:
         return
@@ -81,6 +81,24 @@ def _process(clocks: list[CaseClock], now: datetime, result: SweepResult) -> Non
             result.escalations += 1
             result.by_level[level] += 1
     _announce(fired, now)
+
+
+def _save_flags(clocks: list[CaseClock]) -> None:
+    """One UPDATE … FROM (VALUES …) for the batch (Django's bulk_update builds a CASE per row and field)."""
+    table = connection.ops.quote_name(CaseClock._meta.db_table)
+    ts = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
+    rows, params = [], []
+    for c in clocks:
+        rows.append(f"(%s, %s, %s, {ts})")
+        params += [c.case_id, c.warned, c.escalation_level,
+                   connection.ops.adapt_datetimefield_value(c.next_check_at) if c.next_check_at else None]
+    sql = (
+        f"WITH v(case_id, warned, level, next_check) AS (VALUES {', '.join(rows)}) "
+        f"UPDATE {table} SET warned = v.warned, escalation_level = v.level, next_check_at = v.next_check "
+        f"FROM v WHERE {table}.case_id = v.case_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _insert_alerts(wanted, now: datetime) -> set[tuple[int, int, str, int]]:
@@ -106,25 +124,42 @@ def _insert_alerts(wanted, now: datetime) -> set[tuple[int, int, str, int]]:
 
 def _announce(fired, now: datetime) -> None:
     """History entry per alert, then notifications to the people of the ladder (constant queries per batch)."""
-    from apps.cases.services import case_event_record
     from apps.notify.services import notifications_create
 
     recipients = _ladder(fired)
+    events = _record_events(fired, now)
     items = []
-    for clock, kind, level, due in fired:
+    for (clock, kind, level, _due), event in zip(fired, events, strict=True):
         case = clock.case
-        action = "sla_warning" if kind == AlertKind.WARNING else "sla_escalation"
-        data = {"stage": clock.stage, "round": clock.stage_round, "level": level,
-                "deadline": clock.deadline.isoformat() if clock.deadline else None}
-        event = case_event_record(case=case, actor=None, action=action, data=data, at=now,
-                                  from_state=case.state, to_state=case.state)
         items.append({
-            "case": case, "event": event, "key": action, "level": level,
+            "case": case, "event": event, "key": event.action, "level": level,
             "user_ids": recipients[(case.pk, kind, level)], "department_id": case.department_id,
             "params": {"code": case.tracking_code, "stage": clock.stage, "level": level,
                        "deadline": clock.deadline.isoformat() if clock.deadline else ""},
         })
-    notifications_create(items=items)
+    notifications_create(items=items, at=now)
+
+
+def _record_events(fired, now: datetime):
+    """The alerts' entries in the case history, in one INSERT per batch.
+
+    Same rows as `apps.cases.services.case_event_record` writes one by one (no actor: the
+    system), appended with bulk_create because a sweep may record thousands at once.
+    """
+    from apps.cases.models import CaseEvent
+
+    rows = []
+    for clock, kind, level, _due in fired:
+        case = clock.case
+        rows.append(CaseEvent(
+            case_id=case.pk, actor=None, actor_role="",
+            action="sla_warning" if kind == AlertKind.WARNING else "sla_escalation",
+            from_state=case.state, to_state=case.state, note="",
+            data={"stage": clock.stage, "round": clock.stage_round, "level": level,
+                  "deadline": clock.deadline.isoformat() if clock.deadline else None},
+            created_at=now,
+        ))
+    return CaseEvent.objects.bulk_create(rows, batch_size=1000)
 
 
 def _ladder(fired) -> dict[tuple[int, str, int], set[int]]:
