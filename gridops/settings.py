@@ -201,9 +201,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage must not hang a request: publishing gives up fast, the outbox re-sends later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Seconds between periodic runs (tests shorten it to watch a real beat work).
+GRIDOPS_BEAT_INTERVAL_S = env_int("GRIDOPS_BEAT_INTERVAL_S", 60)
 CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "apps.sla.tasks.sla_sweep_task", "schedule": 60.0},
-    "notify-resend": {"task": "apps.notify.tasks.notification_resend_task", "schedule": 60.0},
+    "sla-sweep": {"task": "apps.sla.tasks.sla_sweep_task", "schedule": float(GRIDOPS_BEAT_INTERVAL_S)},
+    "notify-resend": {"task": "apps.notify.tasks.notification_resend_task", "schedule": float(GRIDOPS_BEAT_INTERVAL_S)},
 }
 # Embedded default: run the periodic jobs in a thread of the web process (make run).
 GRIDOPS_INPROCESS_BEAT = env_bool("GRIDOPS_INPROCESS_BEAT", not REDIS_URL)

@@ -17,7 +17,6 @@ import threading
 from django.apps import AppConfig
 
 logger = logging.getLogger(__name__)
-INTERVAL_S = 60.0
 
 
 def should_run_inprocess_beat(argv: list[str], enabled: bool, environ=os.environ) -> bool:
@@ -28,14 +27,14 @@ def should_run_inprocess_beat(argv: list[str], enabled: bool, environ=os.environ
     return "--noreload" in argv or environ.get("RUN_MAIN") == "true"
 
 
-def _beat_loop(stop: threading.Event) -> None:
+def _beat_loop(stop: threading.Event, interval_s: float) -> None:
     from django.db import close_old_connections
 
     from apps.notify.services import notification_resend
 
     from .sweep import sla_sweep
 
-    while not stop.wait(INTERVAL_S):
+    while not stop.wait(interval_s):
         for job in (sla_sweep, notification_resend):
             try:
                 close_old_connections()
@@ -57,7 +56,8 @@ class SlaConfig(AppConfig):
 
         if should_run_inprocess_beat(sys.argv, settings.GRIDOPS_INPROCESS_BEAT) and SlaConfig.beat_thread is None:
             stop = threading.Event()
-            SlaConfig.beat_thread = threading.Thread(target=_beat_loop, args=(stop,), name="gridops-beat",
+            interval = float(settings.GRIDOPS_BEAT_INTERVAL_S)
+            SlaConfig.beat_thread = threading.Thread(target=_beat_loop, args=(stop, interval), name="gridops-beat",
                                                      daemon=True)
             SlaConfig.beat_thread.start()
-            logger.info("in-process beat: SLA sweep and notification resend every %.0f s", INTERVAL_S)
+            logger.info("in-process beat: SLA sweep and notification resend every %.0f s", interval)
