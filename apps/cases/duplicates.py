@@ -30,14 +30,17 @@ def duplicate_candidates(
     at: datetime | None = None,
     radius_m: float | None = None,
     window_h: float | None = None,
+    within=None,
 ) -> list[Case]:
+    """`within`: a queryset of cases to search in (a user's visible cases); all cases by default."""
     at = at or timezone.now()
     radius = float(radius_m if radius_m is not None else settings.GRIDOPS_DUPLICATE_RADIUS_M)
     window = float(window_h if window_h is not None else settings.GRIDOPS_DUPLICATE_WINDOW_H)
     dlat = radius / METRES_PER_DEGREE_LAT
     dlon = radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
     category_id = getattr(category, "pk", category)
-    qs = Case.objects.filter(
+    base = within if within is not None else Case.objects.all()
+    qs = base.filter(
         category_id=category_id,
         lat__gte=lat - dlat,
         lat__lte=lat + dlat,
@@ -47,7 +50,7 @@ def duplicate_candidates(
         merged_into__isnull=True,
         created_at__gte=at - timedelta(hours=window),
         created_at__lte=at,
-    ).select_related("category", "cell")
+    ).select_related("category", "cell").order_by()
     if exclude is not None:
         qs = qs.exclude(pk=getattr(exclude, "pk", exclude))
     found = []

@@ -158,11 +158,8 @@ def case_duplicate_candidates(
     """Open cases of the same category within GRIDOPS_DUPLICATE_RADIUS_M metres and
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""
-    found = duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at)
-    if user is not None and found:
-        visible = set(case_list_for_user(user=user).filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
-        found = [c for c in found if c.pk in visible]
-    return found
+    within = case_list_for_user(user=user) if user is not None else None
+    return duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at, within=within)
 
 
 def mask_phone(phone: str) -> str:

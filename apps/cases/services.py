@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -68,10 +68,9 @@ def case_event_record(
 
 
 def tracking_code_generate() -> str:
-    while True:
-        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
-        if not Case.objects.filter(tracking_code=code).exists():
-            return code
+    """31^12 (about 8e17) codes: unguessable, and a clash is left to the unique constraint
+    (case_intake retries once) instead of costing every report a lookup."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
 
 
 def _locate(*, lon: float | None, lat: float | None, crs: str, address: str):
@@ -185,40 +184,47 @@ def case_intake(
     if reporter is not None:
         reporter_name = reporter_name or reporter.full_name
         reporter_phone = reporter_phone or reporter.phone
-    with transaction.atomic():
-        case = Case.objects.create(
-            tracking_code=tracking_code_generate(),
-            channel=channel,
-            category=category,
-            priority=category.priority,
-            description=description,
-            address=address,
-            lon=lon,
-            lat=lat,
-            cell=cell,
-            area=cell.area,
-            area_path=cell.area.path,
-            responsible_officer=cell_responsible_officer(cell=cell, at=at),
-            reporter=reporter,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            created_by=actor if actor is not None and actor.is_authenticated else None,
-            created_at=at,
-        )
-        event = _record_with_photos(
-            case=case,
-            actor=actor if actor and actor.is_authenticated else None,
-            action=REPORT,
-            note="",
-            data={"channel": channel},
-            at=at,
-            from_state="",
-            to_state=CaseState.REPORTED,
-            prepared=prepared,
-            kind=PhotoKind.BEFORE,
-            uploaded_by=reporter,
-        )
-        _call_hooks(case=case, event=event, action=REPORT, from_state="", to_state=CaseState.REPORTED, at=at)
+    for attempt in (1, 2):
+        code = tracking_code_generate()
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    tracking_code=code,
+                    channel=channel,
+                    category=category,
+                    priority=category.priority,
+                    description=description,
+                    address=address,
+                    lon=lon,
+                    lat=lat,
+                    cell=cell,
+                    area=cell.area,
+                    area_path=cell.area.path,
+                    responsible_officer=cell_responsible_officer(cell=cell, at=at),
+                    reporter=reporter,
+                    reporter_name=reporter_name,
+                    reporter_phone=reporter_phone,
+                    created_by=actor if actor is not None and actor.is_authenticated else None,
+                    created_at=at,
+                )
+                event = _record_with_photos(
+                    case=case,
+                    actor=actor if actor and actor.is_authenticated else None,
+                    action=REPORT,
+                    note="",
+                    data={"channel": channel},
+                    at=at,
+                    from_state="",
+                    to_state=CaseState.REPORTED,
+                    prepared=prepared,
+                    kind=PhotoKind.BEFORE,
+                    uploaded_by=reporter,
+                )
+                _call_hooks(case=case, event=event, action=REPORT, from_state="", to_state=CaseState.REPORTED, at=at)
+            break
+        except IntegrityError:
+            if attempt == 2 or not Case.objects.filter(tracking_code=code).exists():
+                raise
     return case
 
 

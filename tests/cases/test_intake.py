@@ -130,3 +130,12 @@ def test_bad_photo_among_good_ones_saves_nothing(report):
     with pytest.raises(DomainError):
         report(photos=[jpeg(), SimpleUploadedFile("y.png", b"GIF89a....", content_type="image/png")])
     assert counts() == before
+
+
+def test_a_tracking_code_clash_is_retried_with_a_new_code(report, monkeypatch):
+    first = report()
+    codes = iter([first.tracking_code, "ABCDEFGHJKMN"])
+    monkeypatch.setattr(services, "tracking_code_generate", lambda: next(codes))
+    second = report()
+    assert second.tracking_code == "ABCDEFGHJKMN"
+    assert Case.objects.count() == 2

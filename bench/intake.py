@@ -1,0 +1,255 @@
+"""Benchmark: case intake through the API under gunicorn on PostgreSQL, against a bare Django view
+that inserts one similar row (the floor), same server, same run, concurrency 8.
+
+Intake (`POST /api/v1/cases/`, token auth, JSON) does everything a real report does: input
+serializer, category lookup, coordinate check, point-to-cell routing, responsible officer, a
+unique tracking code, the case row, the `report` history event, the SLA clock and notification
+hooks, and the duplicate suggestions in the answer. The floor (`POST /bench/floor/`, from the
+bench-only URLconf `bench/intake_urls.py`) parses the same JSON and inserts one Case row with
+fixed routing: no auth, no validation, no history, no hooks.
+
+It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories
+and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 with a few sync workers, warms both
+endpoints up, measures each with 8 client threads (keep-alive `http.client`, N requests each,
+bounded in time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the
+notification tasks are published to it (database 9, flushed afterwards) as in production;
+without it they run in-process.
+
+Run: .venv/bin/python bench/intake.py [--requests 250 --concurrency 8 --workers 4 --port 8765]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DB_NAME = "gridops_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+GRID_ORIGIN = (113.95, 22.52)
+GRID_N = 20
+CELL = 0.005
+MAX_SECONDS_PER_RUN = 90
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def bench_env(port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({
+        "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "DJANGO_SETTINGS_MODULE": "bench.intake_settings",
+        "PYTHONPATH": str(ROOT),
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "GRIDOPS_VAR_DIR": "/tmp/gridops_bench_var",
+        "MEDIA_ROOT": "/tmp/gridops_bench_var/media",
+    })
+    if redis_up():
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/9"
+    return env
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+SETUP = f"""
+import django
+django.setup()
+from rest_framework.authtoken.models import Token
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.demo import categories
+from apps.grid import services
+from apps.grid.choices import AreaLevel
+from apps.grid.models import Cell, CellUserObjectPermission
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+from datetime import timedelta
+
+x0, y0, n, size = {GRID_ORIGIN[0]}, {GRID_ORIGIN[1]}, {GRID_N}, {CELL}
+def square(lon, lat, s):
+    return {{"type": "Polygon", "coordinates": [[[lon, lat], [lon + s, lat], [lon + s, lat + s], [lon, lat + s], [lon, lat]]]}}
+city = services.area_create(code="440300", name="深圳市", name_en="Shenzhen", level=AreaLevel.CITY)
+district = services.area_create(code="440304", name="福田区", name_en="Futian", level=AreaLevel.DISTRICT, parent=city)
+sub = services.area_create(code="440304001", name="园岭街道", name_en="Yuanling", level=AreaLevel.SUBDISTRICT, parent=district)
+com = services.area_create(code="440304001001", name="红荔社区", name_en="Hongli", level=AreaLevel.COMMUNITY, parent=sub)
+officers = [User.objects.create_user(username=f"officer{{i}}", password="x", role=Role.OFFICER) for i in range(20)]
+since = timezone.now() - timedelta(days=1)
+for i in range(n):
+    for j in range(n):
+        cell = services.cell_create(code=f"440304001001{{i * n + j:03d}}", name=f"网格{{i * n + j}}", area=com,
+                                    geometry=square(x0 + i * size, y0 + j * size, size))
+        services.assignment_create(cell=cell, officer=officers[(i * n + j) % 20], valid_from=since)
+categories.load()
+resident = User.objects.create_user(username="bench_resident", password="x", role=Role.RESIDENT, full_name="张三",
+                                    phone="13800138000")
+print(Token.objects.create(user=resident).key)
+"""
+
+
+def run_setup(env: dict[str, str]) -> str:
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    cmd = [str(Path(PY).parent / "gunicorn"), "gridops.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--worker-class", "gthread", "--threads", "2", "--keep-alive", "5",
+           "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("bench/intake.py: gunicorn did not start listening within 30 s")
+
+
+class Client:
+    """One keep-alive connection per thread; reconnects if the server closed it."""
+
+    def __init__(self, port: int, headers: dict[str, str]) -> None:
+        self.port, self.headers = port, headers
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def post(self, path: str, body: dict) -> tuple[int, float, bytes]:
+        data = json.dumps(body).encode()
+        started = time.perf_counter()
+        for attempt in (1, 2):
+            try:
+                self.conn.request("POST", path, body=data, headers={**self.headers, "Content-Type": "application/json"})
+                response = self.conn.getresponse()
+                payload = response.read()
+                return response.status, time.perf_counter() - started, payload
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def body_for(rng: random.Random) -> dict:
+    lon = GRID_ORIGIN[0] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
+    lat = GRID_ORIGIN[1] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
+    return {"category": rng.choice(["E0101", "E0102", "C0103", "E0402", "C0201"]),
+            "description": "小区门口垃圾堆放多日无人清理，气味很大", "lon": round(lon, 6), "lat": round(lat, 6)}
+
+
+def measure(name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int,
+            expect: int) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + MAX_SECONDS_PER_RUN
+
+    def worker(seed: int) -> None:
+        nonlocal errors
+        rng = random.Random(seed)
+        client = Client(port, headers)
+        mine, bad = [], 0
+        for _ in range(requests):
+            if time.monotonic() > stop_at:
+                break
+            status, seconds, payload = client.post(path, body_for(rng))
+            if status != expect:
+                bad += 1
+                if bad == 1:
+                    print(f"# {name}: unexpected {status}: {payload[:200]!r}", file=sys.stderr)
+            mine.append(seconds)
+        client.conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(worker, range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
+    return {"rps": len(latencies) / elapsed, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
+            "count": len(latencies), "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=250, help="requests per client thread")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    env = bench_env(args.port)
+    recreate_database()
+    token = run_setup(env)
+    server = start_gunicorn(env, args.port, args.workers)
+    try:
+        auth = {"Authorization": f"Token {token}"}
+        for path, headers, expect in (("/api/v1/cases/", auth, 201), ("/bench/floor/", {}, 201)):
+            measure("warmup", args.port, path, headers, concurrency=args.concurrency, requests=10, expect=expect)
+        floor = measure("floor", args.port, "/bench/floor/", {}, concurrency=args.concurrency,
+                        requests=args.requests, expect=201)
+        intake = measure("intake", args.port, "/api/v1/cases/", auth, concurrency=args.concurrency,
+                         requests=args.requests, expect=201)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        if env.get("REDIS_URL"):
+            import redis
+
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    print(f"workers={args.workers}")
+    print(f"concurrency={args.concurrency}")
+    print(f"intake_requests={intake['count']}")
+    print(f"intake_errors={intake['errors']}")
+    print(f"intake_rps={intake['rps']:.1f}")
+    print(f"intake_p50_ms={intake['p50_ms']:.1f}")
+    print(f"intake_p95_ms={intake['p95_ms']:.1f}")
+    print(f"floor_requests={floor['count']}")
+    print(f"floor_errors={floor['errors']}")
+    print(f"floor_rps={floor['rps']:.1f}")
+    print(f"floor_p50_ms={floor['p50_ms']:.1f}")
+    print(f"floor_p95_ms={floor['p95_ms']:.1f}")
+    print(f"ratio_to_floor={intake['rps'] / floor['rps']:.2f}")
+    if intake["errors"] or floor["errors"]:
+        raise SystemExit("bench/intake.py: some requests failed (see above)")
+
+
+if __name__ == "__main__":
+    main()
