@@ -32,6 +32,7 @@ from gridops.errors import DomainError
 
 from .choices import AreaLevel
 from .geometry import EARTH_RADIUS_M
+from .importer import by_codes
 from .models import Area, Cell
 from .services import grid_revision_bump
 
@@ -170,7 +171,7 @@ def _build_cells(area: Area, pieces: np.ndarray, owners: list[Area]) -> list[Cel
                     area_m2=float(shapely.area(pieces[i])) * m2_per_deg2,
                 )
             )
-    taken = list(Cell.objects.filter(code__in=[c.code for c in cells]).values_list("code", flat=True)[:5])
+    taken = [c.code for c in by_codes(Cell.objects.only("code"), [c.code for c in cells])][:5]
     if taken:
         raise DomainError(_("Cell codes already taken: %(codes)s.") % {"codes": ", ".join(taken)}, field="area")
     return cells

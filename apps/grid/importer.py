@@ -67,6 +67,15 @@ CODE_MAX = 32
 NAME_MAX = 200
 
 
+def by_codes(queryset, codes, *, chunk: int = 5000) -> list:
+    """Rows of `queryset` whose code is in `codes`, in chunks (SQLite caps the parameters of a query)."""
+    codes = list(codes)
+    rows: list = []
+    for start in range(0, len(codes), chunk):
+        rows.extend(queryset.filter(code__in=codes[start : start + chunk]))
+    return rows
+
+
 class GridImportError(DomainError):
     """The file cannot be imported; `errors` lists each problem, naming the feature."""
 
@@ -320,8 +329,8 @@ class _Plan:
             else:
                 self.areas[feature.code] = feature
         wanted = set(self.areas) | {f.parent_code for f in features if f.parent_code} | ({parent_code} - {None})
-        self.db_areas = {a.code: a for a in Area.objects.select_related("parent").filter(code__in=wanted)}
-        self.db_cells = {c.code: c for c in Cell.objects.filter(code__in=[f.code for f in self.cells])}
+        self.db_areas = {a.code: a for a in by_codes(Area.objects.select_related("parent"), wanted)}
+        self.db_cells = {c.code: c for c in by_codes(Cell.objects.all(), [f.code for f in self.cells])}
         self.attach_to: Area | None = None
         if parent_code:
             self.attach_to = self.db_areas.get(parent_code)

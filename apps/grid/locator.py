@@ -201,7 +201,7 @@ class GridIndex:
             "cells": len(self._results),
             "buckets": total,
             "mixed_buckets": self._mixed_count,
-            "empty_buckets": sum(1 for c in self._cell if c == EMPTY),
+            "empty_buckets": int((np.frombuffer(self._cell, dtype=np.int32) == EMPTY).sum()),
         }
 
 

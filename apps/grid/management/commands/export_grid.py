@@ -1,7 +1,7 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from apps.grid.coords import CRS
 from apps.grid.exporter import LEVELS, grid_export
@@ -29,11 +29,13 @@ class Command(BaseCommand):
                 crs=options["crs"],
             )
         except Area.DoesNotExist:
-            raise CommandError(f"No area with code {options['area']}.") from None
+            raise CommandError(_("No area with code %(code)s.") % {"code": options["area"]}) from None
         text = json.dumps(data, ensure_ascii=False)
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as fh:
                 fh.write(text)
-            self.stderr.write(f"Wrote {len(data['features'])} features to {options['output']}.")
+            self.stderr.write(
+                _("Wrote %(count)d features to %(file)s.") % {"count": len(data["features"]), "file": options["output"]}
+            )
         else:
-            sys.stdout.write(text + "\n")
+            self.stdout.write(text)

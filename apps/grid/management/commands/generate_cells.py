@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from apps.grid.generator import cells_generate
 from apps.grid.models import Area
@@ -21,14 +22,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         area = Area.objects.filter(code=options["area_code"]).first()
         if area is None:
-            raise CommandError(f"No area with code {options['area_code']}.")
+            raise CommandError(_("No area with code %(code)s.") % {"code": options["area_code"]})
         try:
             report = cells_generate(area=area, size_m=options["size"], min_fraction=options["min_fraction"])
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {report.cells_created} cells in {len(report.cells_by_area)} areas under {area.code} "
-                f"({report.slivers_dropped} slivers dropped)."
+                _("Created %(cells)d cells in %(areas)d areas under %(code)s (%(slivers)d slivers dropped).")
+                % {
+                    "cells": report.cells_created,
+                    "areas": len(report.cells_by_area),
+                    "code": area.code,
+                    "slivers": report.slivers_dropped,
+                }
             )
         )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from apps.grid.coords import CRS
 from apps.grid.importer import LEVEL_ALIASES, grid_import_file
@@ -52,10 +53,13 @@ class Command(BaseCommand):
                 update=options["update"],
             )
         except DomainError as exc:
-            raise CommandError(f"{options['file']}: nothing imported.\n{exc}") from exc
+            raise CommandError(_("%(file)s: nothing imported.") % {"file": options["file"]} + f"\n{exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {options['file']}: {report.areas_created} areas created, {report.areas_updated} updated; "
-                f"{report.cells_created} cells created, {report.cells_updated} updated."
+                _(
+                    "Imported %(file)s: %(areas_created)d areas created, %(areas_updated)d updated; "
+                    "%(cells_created)d cells created, %(cells_updated)d updated."
+                )
+                % {"file": options["file"], **vars(report)}
             )
         )
