@@ -18,6 +18,7 @@ class NotificationStatus(models.TextChoices):
 MESSAGES = {
     "sla_warning": _("Case %(code)s: the %(stage)s stage is due soon (deadline %(deadline)s)."),
     "sla_escalation": _("Case %(code)s is overdue in the %(stage)s stage: escalated to level %(level)s."),
+    "report": _("New report %(code)s in your grid cell."),
     "dispatch": _("Case %(code)s was dispatched to your department."),
     "accept": _("Case %(code)s was accepted by the handler."),
     "resolve": _("Case %(code)s is reported done: please verify it."),

@@ -120,6 +120,8 @@ def _requester(event) -> set[int]:
 def _recipients(event) -> set[int]:
     case = event.case
     action = event.action
+    if action == "report":
+        return {case.responsible_officer_id}
     if action == "dispatch":
         return _department_handlers(case) | {case.assignee_id}
     if action in {"accept", "resolve"}:
@@ -158,7 +160,8 @@ def notify_case_event(*, event) -> None:
     users.discard(event.actor_id)
     notifications_create(items=[{
         "case": case, "event": event, "key": event.action, "params": {"code": case.tracking_code},
-        "user_ids": users, "department_id": case.department_id if event.action != "reject" else None,
+        "user_ids": users,
+        "department_id": case.department_id if event.action not in {"report", "reject"} else None,
     }], at=event.created_at if event.created_at else None)
 
 
