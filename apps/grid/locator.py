@@ -216,7 +216,7 @@ def naive_locate(entries: Sequence[tuple[LocateResult, BaseGeometry]], lon: floa
     """The same answer as `GridIndex.locate`, by testing every polygon: the baseline and the oracle."""
     best: LocateResult | None = None
     for result, geom in entries:
-        if shapely.intersects_xy(geom, lon, lat) and (best is None or result.cell_code < best.cell_code):
+        if _intersects_xy(geom, lon, lat) and (best is None or result.cell_code < best.cell_code):
             best = result
     return best
 
