@@ -41,8 +41,11 @@ def parse_args():
     p.add_argument("--due", type=int, default=10_000)
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--database-url", default=DEFAULT_URL)
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/13",
-                   help="broker the sweep hands notifications to (as in production); its queue is purged after")
+    p.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/13",
+        help="broker the sweep hands notifications to (as in production); its queue is purged after",
+    )
     return p.parse_args()
 
 
@@ -78,21 +81,25 @@ def fixtures():
     from apps.grid.models import Area, Cell
     from apps.sla.models import SlaPolicy
 
-    dept, _ = Department.objects.update_or_create(code="BENCH", defaults={"name": "环卫", "name_en": "Sanitation",
-                                                                          "webhook_url": ""})
+    dept, _ = Department.objects.update_or_create(
+        code="BENCH", defaults={"name": "环卫", "name_en": "Sanitation", "webhook_url": ""}
+    )
     if not Area.objects.filter(code="B440300").exists():
         city = grid.area_create(code="B440300", name="深圳市", level=AreaLevel.CITY)
         district = grid.area_create(code="B440304", name="福田区", level=AreaLevel.DISTRICT, parent=city)
         sub = grid.area_create(code="B440304001", name="园岭街道", level=AreaLevel.SUBDISTRICT, parent=district)
         community = grid.area_create(code="B440304001001", name="红荔社区", level=AreaLevel.COMMUNITY, parent=sub)
-        sq = {"type": "Polygon", "coordinates": [[[114.0, 22.5], [114.01, 22.5], [114.01, 22.51], [114.0, 22.51],
-                                                  [114.0, 22.5]]]}
+        sq = {
+            "type": "Polygon",
+            "coordinates": [[[114.0, 22.5], [114.01, 22.5], [114.01, 22.51], [114.0, 22.51], [114.0, 22.5]]],
+        }
         grid.cell_create(code="B440304001001001", name="网格1", area=community, geometry=sq)
     community = Area.objects.get(code="B440304001001")
     cell = Cell.objects.get(code="B440304001001001")
     boss, _ = User.objects.get_or_create(username="bench_boss", defaults={"role": Role.SUPERVISOR})
-    handler, _ = User.objects.get_or_create(username="bench_handler", defaults={
-        "role": Role.HANDLER, "department": dept, "reports_to": boss})
+    handler, _ = User.objects.get_or_create(
+        username="bench_handler", defaults={"role": Role.HANDLER, "department": dept, "reports_to": boss}
+    )
     officer, _ = User.objects.get_or_create(username="bench_officer", defaults={"role": Role.OFFICER})
     category, _ = Category.objects.get_or_create(code="BENCH01", defaults={"name": "暴露垃圾", "kind": "event"})
     policy, _ = SlaPolicy.objects.get_or_create(category=category, priority="", defaults={"name": "bench"})
@@ -111,22 +118,36 @@ def load_cases(n: int, dept, community, cell, handler, officer, category) -> Non
     from django.utils import timezone
 
     now = timezone.now()
-    template = Case(tracking_code="", channel="hotline", category=category, priority="normal",
-                    description="bench", address="", lon=114.005, lat=22.505, cell=cell, area=community,
-                    area_path=community.path, responsible_officer=officer, state="dispatched",
-                    department=dept, assignee=handler, created_at=now, updated_at=now)
+    template = Case(
+        tracking_code="",
+        channel="hotline",
+        category=category,
+        priority="normal",
+        description="bench",
+        address="",
+        lon=114.005,
+        lat=22.505,
+        cell=cell,
+        area=community,
+        area_path=community.path,
+        responsible_officer=officer,
+        state="dispatched",
+        department=dept,
+        assignee=handler,
+        created_at=now,
+        updated_at=now,
+    )
     fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
     columns = [f.column for f in fields]
     values = [f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields]
     code_at = columns.index("tracking_code")
     raw = connection.connection  # psycopg 3 connection
     t0 = time.perf_counter()
-    with raw.cursor() as cur:
-        with cur.copy(f'COPY {Case._meta.db_table} ({", ".join(columns)}) FROM STDIN') as copy:
-            row = list(values)
-            for i in range(have, n):
-                row[code_at] = f"SB{i:010d}"
-                copy.write_row(row)
+    with raw.cursor() as cur, cur.copy(f"COPY {Case._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        row = list(values)
+        for i in range(have, n):
+            row[code_at] = f"SB{i:010d}"
+            copy.write_row(row)
     print(f"# loaded {n - have} cases in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
 
@@ -134,7 +155,8 @@ def load_clocks(policy) -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("""
+        cur.execute(
+            """
             INSERT INTO sla_caseclock (case_id, policy_id, stage, stage_round, stage_started_at, basis,
                 limit_seconds, extension_seconds, consumed_seconds, running_since, is_suspended, deadline, warn_at,
                 escalate1_at, escalate2_at, escalate3_at, warned, escalation_level, next_check_at, updated_at)
@@ -144,7 +166,9 @@ def load_clocks(policy) -> None:
             FROM cases_case c
             WHERE c.tracking_code LIKE 'SB%%'
             ON CONFLICT (case_id) DO NOTHING
-        """, [policy.pk])
+        """,
+            [policy.pk],
+        )
         cur.execute("ANALYZE cases_case")
         cur.execute("ANALYZE sla_caseclock")
 
@@ -157,13 +181,16 @@ def make_due(due: int, now) -> list[int]:
         cur.execute("DELETE FROM notify_notification WHERE case_id IN (SELECT case_id FROM sla_slaalert)")
         cur.execute("DELETE FROM cases_caseevent WHERE action IN ('sla_warning', 'sla_escalation')")
         cur.execute("DELETE FROM sla_slaalert")
-        cur.execute("UPDATE sla_caseclock SET warned = false, escalation_level = 0, "
-                    "next_check_at = now() + interval '2 days' WHERE next_check_at IS NULL OR next_check_at <= now() "
-                    "OR escalation_level > 0")
+        cur.execute(
+            "UPDATE sla_caseclock SET warned = false, escalation_level = 0, "
+            "next_check_at = now() + interval '2 days' WHERE next_check_at IS NULL OR next_check_at <= now() "
+            "OR escalation_level > 0"
+        )
         cur.execute("SELECT count(*) FROM sla_caseclock")
         total = cur.fetchone()[0]
         step = max(total // due, 1)
-        cur.execute("""
+        cur.execute(
+            """
             WITH picked AS (
                 SELECT case_id FROM (SELECT case_id, row_number() OVER (ORDER BY case_id) AS rn FROM sla_caseclock) s
                 WHERE rn %% %s = 0 LIMIT %s)
@@ -173,7 +200,9 @@ def make_due(due: int, now) -> list[int]:
                 next_check_at = %s - interval '1 minute'
             FROM picked WHERE k.case_id = picked.case_id
             RETURNING k.case_id
-        """, [step, due, now, now, now, now, now, now])
+        """,
+            [step, due, now, now, now, now, now, now],
+        )
         ids = [r[0] for r in cur.fetchall()]
         cur.execute("ANALYZE sla_caseclock")
     return ids
@@ -199,8 +228,10 @@ def main() -> None:
     ids = make_due(args.due, now)
     t0 = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("UPDATE sla_caseclock SET escalation_level = 1, next_check_at = escalate2_at "
-                    "WHERE next_check_at <= %s", [now])
+        cur.execute(
+            "UPDATE sla_caseclock SET escalation_level = 1, next_check_at = escalate2_at WHERE next_check_at <= %s",
+            [now],
+        )
         floor_rows = cur.rowcount
     floor_s = time.perf_counter() - t0
 
@@ -216,9 +247,9 @@ def main() -> None:
         idle.append((time.perf_counter() - t0) * 1000)
         assert r.escalations == 0 and r.warnings == 0
     # Delivery happens in the Celery worker in production; measured here in-process for reference.
-    from gridops.celery import app
     from apps.notify.models import Notification
     from apps.notify.services import notification_resend
+    from gridops.celery import app
 
     app.control.purge()
     pending = Notification.objects.filter(status="pending").count()

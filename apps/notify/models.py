@@ -16,18 +16,38 @@ from .choices import MESSAGES, NotificationChannel, NotificationStatus
 
 class Notification(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=NotificationChannel.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
-                                  null=True, blank=True, related_name="notifications")
-    department = models.ForeignKey("accounts.Department", verbose_name=_("department"), on_delete=models.CASCADE,
-                                   null=True, blank=True, related_name="notifications")
-    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="notifications")
-    event = models.ForeignKey("cases.CaseEvent", verbose_name=_("event"), on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    event = models.ForeignKey(
+        "cases.CaseEvent", verbose_name=_("event"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     key = models.CharField(_("message"), max_length=48)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=NotificationStatus.choices,
-                              default=NotificationStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
@@ -40,13 +60,16 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="notify_outbox_due",
-                         condition=models.Q(status="pending")),
+            models.Index(fields=["next_attempt_at"], name="notify_outbox_due", condition=models.Q(status="pending")),
             models.Index(fields=["recipient", "channel", "-created_at"], name="notify_inbox"),
-            models.Index(fields=["recipient"], name="notify_unread",
-                         condition=models.Q(channel="inapp", read_at__isnull=True)),
+            models.Index(
+                fields=["recipient"], name="notify_unread", condition=models.Q(channel="inapp", read_at__isnull=True)
+            ),
             models.Index(fields=["status", "-created_at"], name="notify_status"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.key}#{self.pk}"
 
     @property
     def text(self) -> str:
@@ -57,6 +80,3 @@ class Notification(models.Model):
             return str(template) % self.params
         except (KeyError, TypeError, ValueError):
             return str(template)
-
-    def __str__(self) -> str:
-        return f"{self.channel}:{self.key}#{self.pk}"

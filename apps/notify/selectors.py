@@ -11,12 +11,14 @@ from .models import Notification
 def notification_list_for_user(*, user) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
-    return (Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP)
-            .select_related("case").order_by("-created_at", "-id"))
+    return (
+        Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP)
+        .select_related("case")
+        .order_by("-created_at", "-id")
+    )
 
 
 def notification_unread_count(*, user) -> int:
     if not user.is_authenticated:
         return 0
-    return Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP,
-                                       read_at__isnull=True).count()
+    return Notification.objects.filter(recipient=user, channel=NotificationChannel.IN_APP, read_at__isnull=True).count()

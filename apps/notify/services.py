@@ -52,19 +52,33 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
     user_ids = {uid for item in items for uid in item.get("user_ids", ())}
     emails = dict(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")) if user_ids else {}
     dept_ids = {item["department_id"] for item in items if item.get("department_id")}
-    hooks = set(
-        Department.objects.filter(pk__in=dept_ids, is_active=True).exclude(webhook_url="").values_list("pk", flat=True)
-    ) if dept_ids else set()
+    hooks = (
+        set(
+            Department.objects.filter(pk__in=dept_ids, is_active=True)
+            .exclude(webhook_url="")
+            .values_list("pk", flat=True)
+        )
+        if dept_ids
+        else set()
+    )
     rows: list[Notification] = []
     for item in items:
-        common = {"case": item.get("case"), "event": item.get("event"), "key": item["key"],
-                  "params": item.get("params", {}), "created_at": at, "next_attempt_at": at + FIRST_RESEND_DELAY}
+        common = {
+            "case": item.get("case"),
+            "event": item.get("event"),
+            "key": item["key"],
+            "params": item.get("params", {}),
+            "created_at": at,
+            "next_attempt_at": at + FIRST_RESEND_DELAY,
+        }
         for uid in sorted(u for u in item.get("user_ids", ()) if u in emails):
             rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **common))
             if emails[uid] and item.get("email", item["key"] in EMAIL_KEYS):
                 rows.append(Notification(channel=NotificationChannel.EMAIL, recipient_id=uid, **common))
         if item.get("department_id") in hooks:
-            rows.append(Notification(channel=NotificationChannel.WEBHOOK, department_id=item["department_id"], **common))
+            rows.append(
+                Notification(channel=NotificationChannel.WEBHOOK, department_id=item["department_id"], **common)
+            )
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows, batch_size=1000)
@@ -80,8 +94,9 @@ def notifications_enqueue(*, ids: list[int]) -> bool:
     try:
         notification_deliver_task.delay(ids)
     except Exception as exc:  # broker down, DNS, timeout: delivery waits for the resend sweep
-        logger.warning("notification enqueue failed (%s); %d notification(s) left for resend",
-                       type(exc).__name__, len(ids))
+        logger.warning(
+            "notification enqueue failed (%s); %d notification(s) left for resend", type(exc).__name__, len(ids)
+        )
         return False
     return True
 
@@ -92,16 +107,21 @@ def _area_supervisors(case) -> set[int]:
     codes = [c for c in (case.area_path or "").split("/") if c]
     if not codes:
         return set()
-    return set(AreaUserObjectPermission.objects.filter(
-        permission__codename="supervise_area", content_object__code__in=codes
-    ).values_list("user_id", flat=True))
+    return set(
+        AreaUserObjectPermission.objects.filter(
+            permission__codename="supervise_area", content_object__code__in=codes
+        ).values_list("user_id", flat=True)
+    )
 
 
 def _department_handlers(case) -> set[int]:
     if not case.department_id:
         return set()
-    return set(User.objects.filter(department_id=case.department_id, role=Role.HANDLER, is_active=True)
-               .values_list("pk", flat=True))
+    return set(
+        User.objects.filter(department_id=case.department_id, role=Role.HANDLER, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def _dispatchers() -> set[int]:
@@ -158,11 +178,19 @@ def notify_case_event(*, event) -> None:
     users = _recipients(event)
     users.discard(None)
     users.discard(event.actor_id)
-    notifications_create(items=[{
-        "case": case, "event": event, "key": event.action, "params": {"code": case.tracking_code},
-        "user_ids": users,
-        "department_id": case.department_id if event.action not in {"report", "reject"} else None,
-    }], at=event.created_at if event.created_at else None)
+    notifications_create(
+        items=[
+            {
+                "case": case,
+                "event": event,
+                "key": event.action,
+                "params": {"code": case.tracking_code},
+                "user_ids": users,
+                "department_id": case.department_id if event.action not in {"report", "reject"} else None,
+            }
+        ],
+        at=event.created_at if event.created_at else None,
+    )
 
 
 # ---------------------------------------------------------------- delivering
@@ -174,8 +202,11 @@ class DeliveryError(Exception):
 
 def _body(n: Notification) -> dict:
     return {
-        "id": n.pk, "event": n.key, "case": n.case.tracking_code if n.case_id else None,
-        "params": n.params, "created_at": n.created_at.isoformat(),
+        "id": n.pk,
+        "event": n.key,
+        "case": n.case.tracking_code if n.case_id else None,
+        "params": n.params,
+        "created_at": n.created_at.isoformat(),
     }
 
 
@@ -192,18 +223,27 @@ def _send(n: Notification) -> None:
             raise DeliveryError("no email address")
         with translation.override(settings.LANGUAGE_CODE):
             text = n.text
-            send_mail(subject=f"[gridops] {text}"[:200], message=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                      recipient_list=[address])
+            send_mail(
+                subject=f"[gridops] {text}"[:200],
+                message=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[address],
+            )
         return
     if n.channel == NotificationChannel.WEBHOOK:
         dept = n.department
         if dept is None or not dept.webhook_url:
             raise DeliveryError("department has no webhook URL")
         body = json.dumps(_body(n), ensure_ascii=False, sort_keys=True).encode()
-        req = urllib.request.Request(dept.webhook_url, data=body, method="POST", headers={
-            "Content-Type": "application/json",
-            SIGNATURE_HEADER: webhook_signature(secret=dept.webhook_secret, body=body),
-        })
+        req = urllib.request.Request(
+            dept.webhook_url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: webhook_signature(secret=dept.webhook_secret, body=body),
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=WEBHOOK_TIMEOUT_S) as resp:  # noqa: S310 (admin-set URL)
                 if resp.status >= 300:
@@ -249,12 +289,13 @@ def _save_outcomes(rows: list[Notification], now: datetime) -> None:
     delivered = [n.pk for n in rows if n.status == NotificationStatus.SENT]
     if delivered:
         Notification.objects.filter(pk__in=delivered).update(
-            status=NotificationStatus.SENT, sent_at=now, next_attempt_at=None, last_error="",
-            attempts=F("attempts") + 1)
+            status=NotificationStatus.SENT, sent_at=now, next_attempt_at=None, last_error="", attempts=F("attempts") + 1
+        )
     for n in rows:
         if n.status != NotificationStatus.SENT:
             Notification.objects.filter(pk=n.pk).update(
-                status=n.status, attempts=n.attempts, next_attempt_at=n.next_attempt_at, last_error=n.last_error)
+                status=n.status, attempts=n.attempts, next_attempt_at=n.next_attempt_at, last_error=n.last_error
+            )
 
 
 def _claim(qs):
@@ -279,8 +320,11 @@ def notification_resend(*, now: datetime | None = None, batch_size: int = 500) -
     total_sent = total_failed = 0
     while True:
         with transaction.atomic():
-            rows = _claim(Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now)
-                          .order_by("next_attempt_at")[:batch_size])
+            rows = _claim(
+                Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now).order_by(
+                    "next_attempt_at"
+                )[:batch_size]
+            )
             if not rows:
                 break
             sent, failed = _deliver_locked(rows, now)

@@ -12,7 +12,7 @@ def notification_deliver_task(self, ids: list[int]) -> dict:
     """Deliver outbox rows; retry with exponential backoff while some attempts fail."""
     sent, failed = services.notifications_deliver(ids=ids)
     if failed and not self.request.is_eager:  # in-process: the resend sweep retries later
-        raise self.retry(countdown=min(60 * 2 ** self.request.retries, 3600))
+        raise self.retry(countdown=min(60 * 2**self.request.retries, 3600))
     return {"sent": sent, "failed": failed}
 
 

@@ -17,17 +17,23 @@ def inbox(request):
     if request.GET.get("unread") == "1":
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "notify/inbox.html", {
-        "page": page, "unread": selectors.notification_unread_count(user=request.user),
-        "only_unread": request.GET.get("unread") == "1",
-    })
+    return render(
+        request,
+        "notify/inbox.html",
+        {
+            "page": page,
+            "unread": selectors.notification_unread_count(user=request.user),
+            "only_unread": request.GET.get("unread") == "1",
+        },
+    )
 
 
 @login_required
 def unread_badge(request):
     """htmx partial: the unread count for the top bar."""
-    return render(request, "notify/partials/unread_badge.html",
-                  {"unread": selectors.notification_unread_count(user=request.user)})
+    return render(
+        request, "notify/partials/unread_badge.html", {"unread": selectors.notification_unread_count(user=request.user)}
+    )
 
 
 @login_required

@@ -33,9 +33,23 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "category", "priority", "basis", "register_amount", "register_unit", "dispatch_amount",
-                    "dispatch_unit", "handle_amount", "handle_unit", "verify_amount", "verify_unit",
-                    "warning_percent", "max_extensions", "is_active"]
+    list_display = [
+        "name",
+        "category",
+        "priority",
+        "basis",
+        "register_amount",
+        "register_unit",
+        "dispatch_amount",
+        "dispatch_unit",
+        "handle_amount",
+        "handle_unit",
+        "verify_amount",
+        "verify_unit",
+        "warning_percent",
+        "max_extensions",
+        "is_active",
+    ]
     list_filter = ["basis", "is_active"]
     list_select_related = ["category"]
     search_fields = ["name", "category__code", "category__name"]
@@ -44,8 +58,16 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(CaseClock)
 class CaseClockAdmin(admin.ModelAdmin):
-    list_display = ["case", "stage", "stage_round", "deadline", "warned", "escalation_level", "is_suspended",
-                    "next_check_at"]
+    list_display = [
+        "case",
+        "stage",
+        "stage_round",
+        "deadline",
+        "warned",
+        "escalation_level",
+        "is_suspended",
+        "next_check_at",
+    ]
     list_filter = ["stage", "escalation_level", "is_suspended"]
     list_select_related = ["case"]
     raw_id_fields = ["case", "policy"]

@@ -24,8 +24,21 @@ class ClockRequestOutput(serializers.ModelSerializer):
 
     class Meta:
         model = ClockRequest
-        fields = ["id", "kind", "stage", "status", "reason", "amount", "unit", "requested_by", "requested_at",
-                  "decided_by", "decided_at", "decision_note", "ended_at"]
+        fields = [
+            "id",
+            "kind",
+            "stage",
+            "status",
+            "reason",
+            "amount",
+            "unit",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "ended_at",
+        ]
 
 
 class SlaStatusOutput(serializers.Serializer):
@@ -91,8 +104,9 @@ class ExtensionRequestApi(APIView):
         data = ExtensionInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        req = services.extension_request(actor=request.user, case=case, amount=v["amount"], unit=v["unit"],
-                                         reason=v["reason"])
+        req = services.extension_request(
+            actor=request.user, case=case, amount=v["amount"], unit=v["unit"], reason=v["reason"]
+        )
         return Response(ClockRequestOutput(req).data, status=status.HTTP_201_CREATED)
 
 

@@ -57,7 +57,8 @@ class SlaConfig(AppConfig):
         if should_run_inprocess_beat(sys.argv, settings.GRIDOPS_INPROCESS_BEAT) and SlaConfig.beat_thread is None:
             stop = threading.Event()
             interval = float(settings.GRIDOPS_BEAT_INTERVAL_S)
-            SlaConfig.beat_thread = threading.Thread(target=_beat_loop, args=(stop, interval), name="gridops-beat",
-                                                     daemon=True)
+            SlaConfig.beat_thread = threading.Thread(
+                target=_beat_loop, args=(stop, interval), name="gridops-beat", daemon=True
+            )
             SlaConfig.beat_thread.start()
             logger.info("in-process beat: SLA sweep and notification resend every %.0f s", interval)

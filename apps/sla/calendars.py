@@ -20,8 +20,11 @@ CLOCK = ClockTime()
 
 def calendar_get(*, calendar_id: int | None = None) -> WorkCalendar:
     """The calendar with this id, or the default calendar (the built-in one if none is set)."""
-    qs = BusinessCalendar.objects.filter(pk=calendar_id) if calendar_id else BusinessCalendar.objects.filter(
-        is_default=True)
+    qs = (
+        BusinessCalendar.objects.filter(pk=calendar_id)
+        if calendar_id
+        else BusinessCalendar.objects.filter(is_default=True)
+    )
     row = qs.values("id", "updated_at", "work_periods", "use_public_holidays").first()
     if row is None:
         return _BUILTIN
@@ -29,8 +32,9 @@ def calendar_get(*, calendar_id: int | None = None) -> WorkCalendar:
     if cached and cached[0] == row["updated_at"]:
         return cached[1]
     overrides = dict(CalendarDay.objects.filter(calendar_id=row["id"]).values_list("date", "is_workday"))
-    built = WorkCalendar(periods=row["work_periods"], overrides=overrides,
-                         use_public_holidays=row["use_public_holidays"])
+    built = WorkCalendar(
+        periods=row["work_periods"], overrides=overrides, use_public_holidays=row["use_public_holidays"]
+    )
     with _lock:
         _cache[row["id"]] = (row["updated_at"], built)
     return built

@@ -34,11 +34,13 @@ class BusinessCalendar(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
     work_periods = models.JSONField(
-        _("working periods"), default=default_periods,
+        _("working periods"),
+        default=default_periods,
         help_text=_('Periods of a working day, e.g. [["09:00", "12:00"], ["14:00", "18:00"]].'),
     )
     use_public_holidays = models.BooleanField(
-        _("follow China's public holidays"), default=True,
+        _("follow China's public holidays"),
+        default=True,
         help_text=_("Public holidays off and the weekend days made working days (调休) on."),
     )
     is_default = models.BooleanField(_("default calendar"), default=False)
@@ -49,9 +51,13 @@ class BusinessCalendar(models.Model):
         verbose_name = _("business calendar")
         verbose_name_plural = _("business calendars")
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=models.Q(is_default=True),
-                                    name="sla_calendar_one_default"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="sla_calendar_one_default"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return self.name
 
     def clean(self) -> None:
         try:
@@ -59,15 +65,13 @@ class BusinessCalendar(models.Model):
         except (ValueError, TypeError) as exc:
             raise ValidationError({"work_periods": str(exc)}) from None
 
-    def __str__(self) -> str:
-        return self.name
-
 
 class CalendarDay(models.Model):
     """A local decision about one day: overrides the public-holiday schedule."""
 
-    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE,
-                                 related_name="days")
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar"), on_delete=models.CASCADE, related_name="days"
+    )
     date = models.DateField(_("date"))
     is_workday = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -90,33 +94,45 @@ class SlaPolicy(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    category = models.ForeignKey("cases.Category", verbose_name=_("category"), on_delete=models.CASCADE,
-                                 null=True, blank=True, related_name="sla_policies",
-                                 help_text=_("Empty: the default policy."))
-    priority = models.CharField(_("priority"), max_length=16, blank=True,
-                                help_text=_("Empty: any priority."))
+    category = models.ForeignKey(
+        "cases.Category",
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_policies",
+        help_text=_("Empty: the default policy."),
+    )
+    priority = models.CharField(_("priority"), max_length=16, blank=True, help_text=_("Empty: any priority."))
     basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices, default=TimeBasis.WORKING)
-    calendar = models.ForeignKey(BusinessCalendar, verbose_name=_("calendar"), on_delete=models.PROTECT,
-                                 null=True, blank=True, help_text=_("Empty: the default calendar."))
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        verbose_name=_("calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the default calendar."),
+    )
     register_amount = models.PositiveIntegerField(_("register limit"), default=1)
-    register_unit = models.CharField(_("register unit"), max_length=16, choices=LimitUnit.choices,
-                                     default=LimitUnit.HOURS)
+    register_unit = models.CharField(
+        _("register unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.HOURS
+    )
     dispatch_amount = models.PositiveIntegerField(_("dispatch limit"), default=1)
-    dispatch_unit = models.CharField(_("dispatch unit"), max_length=16, choices=LimitUnit.choices,
-                                     default=LimitUnit.HOURS)
+    dispatch_unit = models.CharField(
+        _("dispatch unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.HOURS
+    )
     handle_amount = models.PositiveIntegerField(_("handle limit"), default=5)
-    handle_unit = models.CharField(_("handle unit"), max_length=16, choices=LimitUnit.choices,
-                                   default=LimitUnit.DAYS)
+    handle_unit = models.CharField(_("handle unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.DAYS)
     verify_amount = models.PositiveIntegerField(_("verify limit"), default=1)
-    verify_unit = models.CharField(_("verify unit"), max_length=16, choices=LimitUnit.choices,
-                                   default=LimitUnit.DAYS)
+    verify_unit = models.CharField(_("verify unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.DAYS)
     warning_percent = models.PositiveSmallIntegerField(_("warning at (% of the limit)"), default=80)
-    escalation1_minutes = models.PositiveIntegerField(_("level 1 (assignee's supervisor) after deadline, minutes"),
-                                                      default=0)
-    escalation2_minutes = models.PositiveIntegerField(_("level 2 (subdistrict) after deadline, minutes"),
-                                                      default=240)
-    escalation3_minutes = models.PositiveIntegerField(_("level 3 (district command center) after deadline, minutes"),
-                                                      default=1440)
+    escalation1_minutes = models.PositiveIntegerField(
+        _("level 1 (assignee's supervisor) after deadline, minutes"), default=0
+    )
+    escalation2_minutes = models.PositiveIntegerField(_("level 2 (subdistrict) after deadline, minutes"), default=240)
+    escalation3_minutes = models.PositiveIntegerField(
+        _("level 3 (district command center) after deadline, minutes"), default=1440
+    )
     max_extensions = models.PositiveSmallIntegerField(_("extensions allowed per case"), default=1)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -126,11 +142,19 @@ class SlaPolicy(models.Model):
         verbose_name_plural = _("SLA policies")
         constraints = [
             models.UniqueConstraint(fields=["category", "priority"], name="sla_policy_category_priority"),
-            models.UniqueConstraint(fields=["priority"], condition=models.Q(category__isnull=True),
-                                    name="sla_policy_one_default_per_priority"),
-            models.CheckConstraint(condition=models.Q(warning_percent__gte=1, warning_percent__lte=100),
-                                   name="sla_policy_warning_percent_range"),
+            models.UniqueConstraint(
+                fields=["priority"],
+                condition=models.Q(category__isnull=True),
+                name="sla_policy_one_default_per_priority",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(warning_percent__gte=1, warning_percent__lte=100),
+                name="sla_policy_warning_percent_range",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return self.name
 
     def clean(self) -> None:
         if not (self.escalation1_minutes <= self.escalation2_minutes <= self.escalation3_minutes):
@@ -142,9 +166,6 @@ class SlaPolicy(models.Model):
     def escalation_delays(self) -> tuple[int, int, int]:
         return self.escalation1_minutes, self.escalation2_minutes, self.escalation3_minutes
 
-    def __str__(self) -> str:
-        return self.name
-
 
 class CaseClock(models.Model):
     """The SLA clock of one case: its current stage, deadline and when to look at it next.
@@ -155,8 +176,9 @@ class CaseClock(models.Model):
     columns. `next_check_at` is NULL when nothing is left to fire (or the clock is paused).
     """
 
-    case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
-                                primary_key=True, related_name="sla_clock")
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, primary_key=True, related_name="sla_clock"
+    )
     policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.SET_NULL, null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
     stage_round = models.PositiveIntegerField(_("stage round"), default=0)
@@ -182,11 +204,15 @@ class CaseClock(models.Model):
         verbose_name = _("SLA clock")
         verbose_name_plural = _("SLA clocks")
         indexes = [
-            models.Index(fields=["next_check_at"], name="sla_clock_next_check",
-                         condition=models.Q(next_check_at__isnull=False)),
+            models.Index(
+                fields=["next_check_at"], name="sla_clock_next_check", condition=models.Q(next_check_at__isnull=False)
+            ),
             models.Index(fields=["deadline"], name="sla_clock_deadline"),
             models.Index(fields=["escalation_level", "deadline"], name="sla_clock_level"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} #{self.stage_round}"
 
     @property
     def status(self) -> str:
@@ -210,9 +236,6 @@ class CaseClock(models.Model):
             return SlaStatus.OVERDUE
         return status
 
-    def __str__(self) -> str:
-        return f"{self.case_id} {self.stage} #{self.stage_round}"
-
 
 class SlaAlert(models.Model):
     """A warning (yellow) or an escalation (red, by level): each happens once per stage round."""
@@ -234,25 +257,35 @@ class SlaAlert(models.Model):
         ]
         indexes = [models.Index(fields=["created_at"], name="sla_alert_created")]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.level} #{self.stage_round}"
+
 
 class ClockRequest(models.Model):
     """A request to suspend (挂起) the clock or extend (延期) the deadline, and its decision."""
 
-    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE,
-                             related_name="sla_requests")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="sla_requests"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=RequestKind.choices)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     stage_round = models.PositiveIntegerField(_("stage round"))
-    status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices,
-                              default=RequestStatus.PENDING)
+    status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
     reason = models.TextField(_("reason"))
     amount = models.PositiveIntegerField(_("extension"), default=0)
     unit = models.CharField(_("unit"), max_length=16, choices=LimitUnit.choices, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(_("requested at"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
@@ -265,3 +298,6 @@ class ClockRequest(models.Model):
             models.Index(fields=["case", "kind", "status"], name="sla_request_case"),
             models.Index(fields=["status", "kind", "-requested_at"], name="sla_request_status"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.status}"

@@ -22,10 +22,19 @@ def case_sla_status(*, case) -> dict:
     clock = clock_get(case=case)
     now = timezone.now()
     if clock is None:
-        return {"status": "none", "stage": "", "deadline": None, "warn_at": None, "escalation_level": 0,
-                "is_suspended": False, "extensions_left": 0, "policy": None}
-    used = ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.EXTENSION,
-                                       status=RequestStatus.APPROVED).count()
+        return {
+            "status": "none",
+            "stage": "",
+            "deadline": None,
+            "warn_at": None,
+            "escalation_level": 0,
+            "is_suspended": False,
+            "extensions_left": 0,
+            "policy": None,
+        }
+    used = ClockRequest.objects.filter(
+        case_id=case.pk, kind=RequestKind.EXTENSION, status=RequestStatus.APPROVED
+    ).count()
     cap = clock.policy.max_extensions if clock.policy else 0
     return {
         "status": clock.status_at(now),

@@ -43,8 +43,9 @@ def policy_for(*, category, priority: str) -> SlaPolicy | None:
     from django.db.models import Q
 
     candidates = list(
-        SlaPolicy.objects.filter(is_active=True, priority__in=[priority, ""])
-        .filter(Q(category_id__in=cat_ids) | Q(category__isnull=True))
+        SlaPolicy.objects.filter(is_active=True, priority__in=[priority, ""]).filter(
+            Q(category_id__in=cat_ids) | Q(category__isnull=True)
+        )
     )
     order = {cid: i for i, cid in enumerate(cat_ids)}
     order[None] = len(cat_ids)
@@ -144,9 +145,11 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
 
 def _end_open_suspensions(*, case_id: int, at: datetime) -> None:
     ClockRequest.objects.filter(case_id=case_id, status=RequestStatus.PENDING).update(
-        status=RequestStatus.ENDED, ended_at=at)
-    ClockRequest.objects.filter(case_id=case_id, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED,
-                                ended_at__isnull=True).update(ended_at=at)
+        status=RequestStatus.ENDED, ended_at=at
+    )
+    ClockRequest.objects.filter(
+        case_id=case_id, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED, ended_at__isnull=True
+    ).update(ended_at=at)
 
 
 def _clock_pause(clock: CaseClock, at: datetime) -> None:
@@ -197,8 +200,9 @@ def _record(case, actor, action: str, note: str, data: dict, at: datetime) -> No
     from apps.cases.services import case_event_record
     from apps.notify.services import notify_case_event
 
-    event = case_event_record(case=case, actor=actor, action=action, note=note, data=data, at=at,
-                              from_state=case.state, to_state=case.state)
+    event = case_event_record(
+        case=case, actor=actor, action=action, note=note, data=data, at=at, from_state=case.state, to_state=case.state
+    )
     notify_case_event(event=event)
 
 
@@ -217,15 +221,26 @@ def suspension_request(*, actor: User, case, reason: str, at: datetime | None = 
         raise Conflict(_("The clock is already suspended."))
     if _pending_request(case, RequestKind.SUSPENSION):
         raise Conflict(_("A suspension request is already waiting for a decision."))
-    req = ClockRequest.objects.create(case_id=case.pk, kind=RequestKind.SUSPENSION, stage=clock.stage,
-                                      stage_round=clock.stage_round, reason=reason.strip(), requested_by=actor,
-                                      requested_at=at)
+    req = ClockRequest.objects.create(
+        case_id=case.pk,
+        kind=RequestKind.SUSPENSION,
+        stage=clock.stage,
+        stage_round=clock.stage_round,
+        reason=reason.strip(),
+        requested_by=actor,
+        requested_at=at,
+    )
     _record(case, actor, "suspension_request", reason.strip(), {"request": req.pk, "stage": clock.stage}, at)
     return req
 
 
 def _locked_pending(request_id: int, kind: str) -> ClockRequest:
-    req = ClockRequest.objects.select_for_update(of=("self",)).select_related("case").filter(pk=request_id, kind=kind).first()
+    req = (
+        ClockRequest.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .filter(pk=request_id, kind=kind)
+        .first()
+    )
     if req is None:
         raise DomainError(_("No such request."), field="request")
     if req.status != RequestStatus.PENDING:
@@ -273,21 +288,30 @@ def suspension_resume(*, actor: User, case, note: str = "", at: datetime | None 
         raise Conflict(_("The clock is not suspended."))
     _clock_resume(clock, at)
     clock.save()
-    ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED,
-                                ended_at__isnull=True).update(ended_at=at)
-    _record(case, actor, "suspension_resume", note,
-            {"stage": clock.stage, "deadline": clock.deadline.isoformat() if clock.deadline else None}, at)
+    ClockRequest.objects.filter(
+        case_id=case.pk, kind=RequestKind.SUSPENSION, status=RequestStatus.APPROVED, ended_at__isnull=True
+    ).update(ended_at=at)
+    _record(
+        case,
+        actor,
+        "suspension_resume",
+        note,
+        {"stage": clock.stage, "deadline": clock.deadline.isoformat() if clock.deadline else None},
+        at,
+    )
     return clock
 
 
 def _approved_extensions(case) -> int:
-    return ClockRequest.objects.filter(case_id=case.pk, kind=RequestKind.EXTENSION,
-                                       status=RequestStatus.APPROVED).count()
+    return ClockRequest.objects.filter(
+        case_id=case.pk, kind=RequestKind.EXTENSION, status=RequestStatus.APPROVED
+    ).count()
 
 
 @transaction.atomic
-def extension_request(*, actor: User, case, amount: int, unit: str, reason: str,
-                      at: datetime | None = None) -> ClockRequest:
+def extension_request(
+    *, actor: User, case, amount: int, unit: str, reason: str, at: datetime | None = None
+) -> ClockRequest:
     """Ask for more time before the deadline has passed (capped by the policy)."""
     at = at or timezone.now()
     _check_requester(actor, case)
@@ -307,11 +331,25 @@ def extension_request(*, actor: User, case, amount: int, unit: str, reason: str,
         raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
     if _pending_request(case, RequestKind.EXTENSION):
         raise Conflict(_("An extension request is already waiting for a decision."))
-    req = ClockRequest.objects.create(case_id=case.pk, kind=RequestKind.EXTENSION, stage=clock.stage,
-                                      stage_round=clock.stage_round, reason=reason.strip(), amount=amount, unit=unit,
-                                      requested_by=actor, requested_at=at)
-    _record(case, actor, "extension_request", reason.strip(),
-            {"request": req.pk, "amount": amount, "unit": unit, "stage": clock.stage}, at)
+    req = ClockRequest.objects.create(
+        case_id=case.pk,
+        kind=RequestKind.EXTENSION,
+        stage=clock.stage,
+        stage_round=clock.stage_round,
+        reason=reason.strip(),
+        amount=amount,
+        unit=unit,
+        requested_by=actor,
+        requested_at=at,
+    )
+    _record(
+        case,
+        actor,
+        "extension_request",
+        reason.strip(),
+        {"request": req.pk, "amount": amount, "unit": unit, "stage": clock.stage},
+        at,
+    )
     return req
 
 
@@ -334,8 +372,14 @@ def extension_approve(*, actor: User, request_id: int, note: str = "", at: datet
     clock.save()
     req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.APPROVED, actor, at, note
     req.save()
-    _record(req.case, actor, "extension_approve", note,
-            {"request": req.pk, "deadline": clock.deadline.isoformat() if clock.deadline else None}, at)
+    _record(
+        req.case,
+        actor,
+        "extension_approve",
+        note,
+        {"request": req.pk, "deadline": clock.deadline.isoformat() if clock.deadline else None},
+        at,
+    )
     return req
 
 

@@ -90,8 +90,12 @@ def _save_flags(clocks: list[CaseClock]) -> None:
     rows, params = [], []
     for c in clocks:
         rows.append(f"(%s, %s, %s, {ts})")
-        params += [c.case_id, c.warned, c.escalation_level,
-                   connection.ops.adapt_datetimefield_value(c.next_check_at) if c.next_check_at else None]
+        params += [
+            c.case_id,
+            c.warned,
+            c.escalation_level,
+            connection.ops.adapt_datetimefield_value(c.next_check_at) if c.next_check_at else None,
+        ]
     sql = (
         f"WITH v(case_id, warned, level, next_check) AS (VALUES {', '.join(rows)}) "
         f"UPDATE {table} SET warned = v.warned, escalation_level = v.level, next_check_at = v.next_check "
@@ -131,12 +135,22 @@ def _announce(fired, now: datetime) -> None:
     items = []
     for (clock, kind, level, _due), event in zip(fired, events, strict=True):
         case = clock.case
-        items.append({
-            "case": case, "event": event, "key": event.action, "level": level,
-            "user_ids": recipients[(case.pk, kind, level)], "department_id": case.department_id,
-            "params": {"code": case.tracking_code, "stage": clock.stage, "level": level,
-                       "deadline": clock.deadline.isoformat() if clock.deadline else ""},
-        })
+        items.append(
+            {
+                "case": case,
+                "event": event,
+                "key": event.action,
+                "level": level,
+                "user_ids": recipients[(case.pk, kind, level)],
+                "department_id": case.department_id,
+                "params": {
+                    "code": case.tracking_code,
+                    "stage": clock.stage,
+                    "level": level,
+                    "deadline": clock.deadline.isoformat() if clock.deadline else "",
+                },
+            }
+        )
     notifications_create(items=items, at=now)
 
 
@@ -151,14 +165,24 @@ def _record_events(fired, now: datetime):
     rows = []
     for clock, kind, level, _due in fired:
         case = clock.case
-        rows.append(CaseEvent(
-            case_id=case.pk, actor=None, actor_role="",
-            action="sla_warning" if kind == AlertKind.WARNING else "sla_escalation",
-            from_state=case.state, to_state=case.state, note="",
-            data={"stage": clock.stage, "round": clock.stage_round, "level": level,
-                  "deadline": clock.deadline.isoformat() if clock.deadline else None},
-            created_at=now,
-        ))
+        rows.append(
+            CaseEvent(
+                case_id=case.pk,
+                actor=None,
+                actor_role="",
+                action="sla_warning" if kind == AlertKind.WARNING else "sla_escalation",
+                from_state=case.state,
+                to_state=case.state,
+                note="",
+                data={
+                    "stage": clock.stage,
+                    "round": clock.stage_round,
+                    "level": level,
+                    "deadline": clock.deadline.isoformat() if clock.deadline else None,
+                },
+                created_at=now,
+            )
+        )
     return CaseEvent.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -191,8 +215,11 @@ def _ladder(fired) -> dict[tuple[int, str, int], set[int]]:
             permission__codename="supervise_area", content_object__code__in=wanted_codes, user__is_active=True
         ).values_list("user_id", "content_object__code"):
             supervisors[code].add(user_id)
-    dispatchers = set(User.objects.filter(role=Role.DISPATCHER, is_active=True).values_list("pk", flat=True)) \
-        if 3 in levels else set()
+    dispatchers = (
+        set(User.objects.filter(role=Role.DISPATCHER, is_active=True).values_list("pk", flat=True))
+        if 3 in levels
+        else set()
+    )
 
     out: dict[tuple[int, str, int], set[int]] = {}
     for clock, kind, level, _due in fired:

@@ -15,11 +15,15 @@ few dozen dictionary lookups.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+logger = logging.getLogger(__name__)
+_warned_years: set[int] = set()
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_PERIODS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("14:00", "18:00"))
@@ -85,8 +89,13 @@ class ClockTime:
 class WorkCalendar:
     basis = "working"
 
-    def __init__(self, *, periods: Iterable[Iterable[str]] = DEFAULT_PERIODS,
-                 overrides: Mapping[date, bool] | None = None, use_public_holidays: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        periods: Iterable[Iterable[str]] = DEFAULT_PERIODS,
+        overrides: Mapping[date, bool] | None = None,
+        use_public_holidays: bool = True,
+    ) -> None:
         self.periods = parse_periods(periods)
         self.overrides = dict(overrides or {})
         self.use_public_holidays = use_public_holidays
@@ -115,6 +124,13 @@ class WorkCalendar:
                 result = chinese_calendar.is_workday(day)
             except NotImplementedError:
                 self._unknown_years.add(day.year)
+                if day.year not in _warned_years:
+                    _warned_years.add(day.year)
+                    logger.warning(
+                        "no public-holiday data for %s in chinesecalendar: weekends and the calendar's "
+                        "overrides only (enter the State Council schedule in the admin)",
+                        day.year,
+                    )
                 result = day.weekday() < 5
         else:
             result = day.weekday() < 5

@@ -65,21 +65,36 @@ def live_celery(db):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "gridops.settings",
         "DATABASE_URL": f"postgres://{db_settings['USER']}@{db_settings['HOST']}:{db_settings['PORT']}/"
-                        f"{db_settings['NAME']}",
+        f"{db_settings['NAME']}",
         "REDIS_URL": redis_url,
         "GRIDOPS_BEAT_INTERVAL_S": "1",
         "LOG_LEVEL": "WARNING",
     }
     tmp = tempfile.mkdtemp(prefix="gridops-celery-")
     celery = str(Path(sys.executable).with_name("celery"))
-    common = {"cwd": ROOT, "env": env, "stdout": open(f"{tmp}/out.log", "w"), "stderr": subprocess.STDOUT,
-              "start_new_session": True}
+    log = open(f"{tmp}/out.log", "w")  # noqa: SIM115 (closed in the finally below)
+    common = {"cwd": ROOT, "env": env, "stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True}
     subprocess.run([celery, "-A", "gridops", "purge", "-f"], cwd=ROOT, env=env, capture_output=True, timeout=30)
     procs = [
-        subprocess.Popen([celery, "-A", "gridops", "worker", "--pool=solo", "-l", "warning",
-                          "-n", f"gridops-test-{os.getpid()}@%h"], **common),
-        subprocess.Popen([celery, "-A", "gridops", "beat", "-l", "warning", "-s", f"{tmp}/beat-schedule",
-                          "--pidfile", f"{tmp}/beat.pid"], **common),
+        subprocess.Popen(
+            [celery, "-A", "gridops", "worker", "--pool=solo", "-l", "warning", "-n", f"gridops-test-{os.getpid()}@%h"],
+            **common,
+        ),
+        subprocess.Popen(
+            [
+                celery,
+                "-A",
+                "gridops",
+                "beat",
+                "-l",
+                "warning",
+                "-s",
+                f"{tmp}/beat-schedule",
+                "--pidfile",
+                f"{tmp}/beat.pid",
+            ],
+            **common,
+        ),
     ]
     try:
         with celery_broker(redis_url):
@@ -95,14 +110,22 @@ def live_celery(db):
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait(timeout=5)
         subprocess.run([celery, "-A", "gridops", "purge", "-f"], cwd=ROOT, env=env, capture_output=True, timeout=30)
+        log.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_beat_sweeps_and_the_worker_delivers(live_celery, make_case, category, cast, calendar):
-    SlaPolicy.objects.create(name="short", category=category, basis="clock", register_amount=2,
-                             register_unit="minutes", escalation1_minutes=0, escalation2_minutes=1,
-                             escalation3_minutes=2)
+    SlaPolicy.objects.create(
+        name="short",
+        category=category,
+        basis="clock",
+        register_amount=2,
+        register_unit="minutes",
+        escalation1_minutes=0,
+        escalation2_minutes=1,
+        escalation3_minutes=2,
+    )
     case = make_case(timezone.now() - timedelta(minutes=10))  # its register clock ran out 8 minutes ago
 
     def alerts_recorded():
@@ -119,7 +142,11 @@ def test_beat_sweeps_and_the_worker_delivers(live_celery, make_case, category, c
     wait_for(delivered)
     time.sleep(2)  # a few more beats: still exactly one alert per level
     assert sorted(SlaAlert.objects.filter(case=case).values_list("kind", "level")) == [
-        ("escalation", 1), ("escalation", 2), ("escalation", 3), ("warning", 0)]
+        ("escalation", 1),
+        ("escalation", 2),
+        ("escalation", 3),
+        ("warning", 0),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,8 +160,11 @@ def test_broker_outage_delays_but_never_loses_a_notification(live_celery, api_as
     client = api_as(cast.hotline)
     started = time.monotonic()
     with celery_broker("redis://127.0.0.1:1/0"):
-        res = client.post("/api/v1/cases/", {"category": category.code, "description": "井盖丢了",
-                                             "lon": LON_A + 0.005, "lat": LAT_A + 0.005}, format="json")
+        res = client.post(
+            "/api/v1/cases/",
+            {"category": category.code, "description": "井盖丢了", "lon": LON_A + 0.005, "lat": LAT_A + 0.005},
+            format="json",
+        )
     assert res.status_code == 201, res.content
     assert time.monotonic() - started < 10
     pending = Notification.objects.filter(key="report")

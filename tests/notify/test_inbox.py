@@ -11,10 +11,14 @@ from apps.notify.models import Notification
 
 def notify(user, n=1, case=None, key="dispatch"):
     now = timezone.now()
-    return Notification.objects.bulk_create([
-        Notification(channel="inapp", recipient=user, key=key, params={"code": f"C{i:04d}"}, created_at=now,
-                     case=case) for i in range(n)
-    ])
+    return Notification.objects.bulk_create(
+        [
+            Notification(
+                channel="inapp", recipient=user, key=key, params={"code": f"C{i:04d}"}, created_at=now, case=case
+            )
+            for i in range(n)
+        ]
+    )
 
 
 @pytest.fixture

@@ -42,7 +42,8 @@ def hook_server():
     server.shutdown()
 
 
-def dispatch(make_case, cast, city, at=local(2026, 11, 23, 9, 0)):
+def dispatch(make_case, cast, city, at=None):
+    at = at or local(2026, 11, 23, 9, 0)
     case = make_case(at)
     case_transition(case=case, actor=cast.dispatcher, action="register", at=at)
     case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, at=at)
@@ -50,7 +51,8 @@ def dispatch(make_case, cast, city, at=local(2026, 11, 23, 9, 0)):
 
 
 def test_dispatch_notifies_the_department_in_app_by_email_and_webhook(
-        make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks):
+    make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks
+):
     city.dept_x.webhook_url = hook_server["url"]
     city.dept_x.webhook_secret = "s3cret"
     city.dept_x.save()
@@ -70,15 +72,17 @@ def test_dispatch_notifies_the_department_in_app_by_email_and_webhook(
     assert body["event"] == "dispatch" and body["case"] == case.tracking_code
 
 
-def test_notifications_carry_no_personal_data(make_case, cast, city, policy, hook_server,
-                                             django_capture_on_commit_callbacks):
+def test_notifications_carry_no_personal_data(
+    make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks
+):
     city.dept_x.webhook_url = hook_server["url"]
     city.dept_x.save()
     with django_capture_on_commit_callbacks(execute=True):
         case = make_case(local(2026, 11, 23, 9, 0), reporter_name="王小明", reporter_phone="13812345678")
         case_transition(case=case, actor=cast.dispatcher, action="register", at=local(2026, 11, 23, 9, 0))
-        case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x,
-                        at=local(2026, 11, 23, 9, 0))
+        case_transition(
+            case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, at=local(2026, 11, 23, 9, 0)
+        )
     for call in hook_server["calls"]:
         assert b"13812345678" not in call["body"] and "王小明".encode() not in call["body"]
     for n in Notification.objects.all():
@@ -92,14 +96,16 @@ def test_nothing_is_written_when_the_cause_rolls_back(make_case, cast, city, pol
     case_transition(case=case, actor=cast.dispatcher, action="register", at=local(2026, 11, 23, 9, 0))
     before = Notification.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic():
-        case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x,
-                        at=local(2026, 11, 23, 9, 0))
+        case_transition(
+            case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, at=local(2026, 11, 23, 9, 0)
+        )
         raise RuntimeError
     assert Notification.objects.count() == before
 
 
 def test_a_failing_webhook_is_retried_with_backoff_then_delivered(
-        make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks, time_machine):
+    make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks, time_machine
+):
     city.dept_x.webhook_url = hook_server["url"]
     city.dept_x.save()
     hook_server["state"]["fail"] = True
@@ -131,13 +137,15 @@ def test_after_the_last_attempt_a_notification_is_marked_failed(make_case, cast,
 
 
 def test_broker_down_keeps_the_report_and_the_notification_pending_until_resent(
-        make_case, cast, city, policy, broker, django_capture_on_commit_callbacks, caplog):
+    make_case, cast, city, policy, broker, django_capture_on_commit_callbacks, caplog
+):
     caplog.set_level(logging.WARNING, logger="apps.notify.services")
     with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
         case = make_case(local(2026, 11, 23, 9, 0), reporter_name="王小明", reporter_phone="13812345678")
         case_transition(case=case, actor=cast.dispatcher, action="register", at=local(2026, 11, 23, 9, 0))
-        case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x,
-                        at=local(2026, 11, 23, 9, 0))
+        case_transition(
+            case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, at=local(2026, 11, 23, 9, 0)
+        )
     case.refresh_from_db()
     assert case.state == "dispatched"
     pending = Notification.objects.filter(case=case, key="dispatch")
@@ -171,8 +179,15 @@ def test_resident_hears_when_their_report_is_rejected(cast, city, policy, catego
     from tests.conftest import LAT_A, LON_A
 
     CellAssignment.objects.update(valid_from=local(2020, 1, 1))
-    case = case_intake(actor=cast.resident, channel="web", category=category, description="路灯坏了",
-                       lon=LON_A + 0.005, lat=LAT_A + 0.005, at=local(2026, 11, 23, 9, 0))
+    case = case_intake(
+        actor=cast.resident,
+        channel="web",
+        category=category,
+        description="路灯坏了",
+        lon=LON_A + 0.005,
+        lat=LAT_A + 0.005,
+        at=local(2026, 11, 23, 9, 0),
+    )
     case_transition(case=case, actor=cast.dispatcher, action="reject", note="不属于城管", at=local(2026, 11, 23, 9, 5))
     n = Notification.objects.get(case=case, key="reject")
     assert n.recipient == cast.resident and n.channel == "inapp"

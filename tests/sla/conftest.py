@@ -32,18 +32,30 @@ def calendar(db) -> BusinessCalendar:
 
 @pytest.fixture
 def category(city) -> Category:
-    return Category.objects.create(code="T01", name="暴露垃圾", name_en="Exposed garbage", kind="event",
-                                   default_department=city.dept_x)
+    return Category.objects.create(
+        code="T01", name="暴露垃圾", name_en="Exposed garbage", kind="event", default_department=city.dept_x
+    )
 
 
 @pytest.fixture
 def policy(category, calendar) -> SlaPolicy:
     """Register 1 h, dispatch 1 h, handle 4 h (working); warn at 80%; ladder 0 / 2 h / 4 h after the deadline."""
     return SlaPolicy.objects.create(
-        name="garbage", category=category, basis="working",
-        register_amount=1, register_unit="hours", dispatch_amount=1, dispatch_unit="hours",
-        handle_amount=4, handle_unit="hours", verify_amount=1, verify_unit="days",
-        warning_percent=80, escalation1_minutes=0, escalation2_minutes=120, escalation3_minutes=240,
+        name="garbage",
+        category=category,
+        basis="working",
+        register_amount=1,
+        register_unit="hours",
+        dispatch_amount=1,
+        dispatch_unit="hours",
+        handle_amount=4,
+        handle_unit="hours",
+        verify_amount=1,
+        verify_unit="days",
+        warning_percent=80,
+        escalation1_minutes=0,
+        escalation2_minutes=120,
+        escalation3_minutes=240,
         max_extensions=1,
     )
 
@@ -56,8 +68,16 @@ def make_case(cast, category):
     CellAssignment.objects.update(valid_from=local(2020, 1, 1))
 
     def make(at: datetime, **kw):
-        return case_intake(actor=cast.hotline, channel="hotline", category=kw.pop("category", category),
-                           description="垃圾堆在路边", lon=LON_A + 0.005, lat=LAT_A + 0.005, at=at, **kw)
+        return case_intake(
+            actor=cast.hotline,
+            channel="hotline",
+            category=kw.pop("category", category),
+            description="垃圾堆在路边",
+            lon=LON_A + 0.005,
+            lat=LAT_A + 0.005,
+            at=at,
+            **kw,
+        )
 
     return make
 
@@ -66,11 +86,13 @@ def make_case(cast, category):
 def dispatched_case(make_case, cast, city, policy):
     """A case dispatched to department X at Monday 2026-11-23 09:00 (handle deadline 15:00, warning 14:12)."""
 
-    def make(at: datetime = local(2026, 11, 23, 9, 0)):
+    def make(at: datetime | None = None):
+        at = at or local(2026, 11, 23, 9, 0)
         case = make_case(at)
         case_transition(case=case, actor=cast.dispatcher, action="register", at=at)
-        case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x,
-                        assignee=cast.handler_x, at=at)
+        case_transition(
+            case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, assignee=cast.handler_x, at=at
+        )
         return case
 
     return make

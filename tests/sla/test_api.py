@@ -15,10 +15,19 @@ def case(dispatched_case, time_machine):
     return dispatched_case(local(2026, 11, 23, 9, 0))
 
 
-@pytest.mark.parametrize("who,code", [
-    ("handler_x", 200), ("supervisor_d", 200), ("dispatcher", 200), ("officer_a", 200),
-    ("handler_y", 404), ("supervisor_e", 404), ("officer_c", 404), ("resident", 404),
-])
+@pytest.mark.parametrize(
+    "who,code",
+    [
+        ("handler_x", 200),
+        ("supervisor_d", 200),
+        ("dispatcher", 200),
+        ("officer_a", 200),
+        ("handler_y", 404),
+        ("supervisor_e", 404),
+        ("officer_c", 404),
+        ("resident", 404),
+    ],
+)
 def test_status_is_visible_to_those_who_see_the_case(api_as, cast, case, who, code):
     res = api_as(getattr(cast, who)).get(f"/api/v1/sla/cases/{case.pk}/")
     assert res.status_code == code
@@ -33,8 +42,9 @@ def test_anonymous_is_refused(api, case):
 
 
 def test_suspension_round_trip(api_as, cast, case):
-    res = api_as(cast.handler_x).post(f"/api/v1/sla/cases/{case.pk}/suspension/", {"reason": "等待产权单位"},
-                                      format="json")
+    res = api_as(cast.handler_x).post(
+        f"/api/v1/sla/cases/{case.pk}/suspension/", {"reason": "等待产权单位"}, format="json"
+    )
     assert res.status_code == 201, res.json()
     req_id = res.json()["id"]
     assert api_as(cast.handler_x).post(f"/api/v1/sla/requests/{req_id}/approve/").status_code == 403
@@ -47,14 +57,17 @@ def test_suspension_round_trip(api_as, cast, case):
 
 
 def test_extension_errors_name_the_field(api_as, cast, case):
-    res = api_as(cast.handler_x).post(f"/api/v1/sla/cases/{case.pk}/extension/",
-                                      {"amount": 1, "unit": "weeks", "reason": "x"}, format="json")
+    res = api_as(cast.handler_x).post(
+        f"/api/v1/sla/cases/{case.pk}/extension/", {"amount": 1, "unit": "weeks", "reason": "x"}, format="json"
+    )
     assert res.status_code == 400 and "unit" in res.json()
-    res = api_as(cast.handler_x).post(f"/api/v1/sla/cases/{case.pk}/extension/",
-                                      {"amount": 2, "unit": "hours", "reason": "需要吊车"}, format="json")
+    res = api_as(cast.handler_x).post(
+        f"/api/v1/sla/cases/{case.pk}/extension/", {"amount": 2, "unit": "hours", "reason": "需要吊车"}, format="json"
+    )
     assert res.status_code == 201
-    res = api_as(cast.handler_x).post(f"/api/v1/sla/cases/{case.pk}/extension/",
-                                      {"amount": 2, "unit": "hours", "reason": "再来"}, format="json")
+    res = api_as(cast.handler_x).post(
+        f"/api/v1/sla/cases/{case.pk}/extension/", {"amount": 2, "unit": "hours", "reason": "再来"}, format="json"
+    )
     assert res.status_code == 409
     req = ClockRequest.objects.get(case=case, kind="extension")
     res = api_as(cast.supervisor_d).post(f"/api/v1/sla/requests/{req.pk}/refuse/", {"note": "不同意"}, format="json")

@@ -76,8 +76,9 @@ def test_policy_lookup_order(category, calendar, city):
 
 
 def test_clock_time_policy_counts_nights(make_case, category, calendar):
-    SlaPolicy.objects.create(name="emergency", category=category, basis="clock", register_amount=2,
-                             register_unit="hours")
+    SlaPolicy.objects.create(
+        name="emergency", category=category, basis="clock", register_amount=2, register_unit="hours"
+    )
     case = make_case(local(2026, 10, 1, 23, 0))
     assert clock_of(case).deadline == local(2026, 10, 2, 1, 0)
 
@@ -97,8 +98,11 @@ def test_suspended_time_does_not_count(dispatched_case, cast):
     assert not clock.is_suspended
     assert clock.deadline == local(2026, 11, 24, 12, 0)
     actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
-    assert ["suspension_request", "suspension_approve", "suspension_resume"] == [
-        a for a in actions if a.startswith("suspension")]
+    assert [a for a in actions if a.startswith("suspension")] == [
+        "suspension_request",
+        "suspension_approve",
+        "suspension_resume",
+    ]
 
 
 def test_suspension_is_decided_by_a_supervisor_of_the_area(dispatched_case, cast):
@@ -131,8 +135,9 @@ def test_suspension_needs_a_reason_and_a_handler(dispatched_case, cast):
 
 def test_extension_moves_the_deadline(dispatched_case, cast):
     case = dispatched_case()  # deadline Monday 15:00
-    req = sla.extension_request(actor=cast.handler_x, case=case, amount=2, unit="hours", reason="需要吊车",
-                                at=local(2026, 11, 23, 11, 0))
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=2, unit="hours", reason="需要吊车", at=local(2026, 11, 23, 11, 0)
+    )
     sla.extension_approve(actor=cast.supervisor_d, request_id=req.pk, at=local(2026, 11, 23, 11, 30))
     clock = clock_of(case)
     assert clock.deadline == local(2026, 11, 23, 17, 0)
@@ -143,27 +148,31 @@ def test_extension_moves_the_deadline(dispatched_case, cast):
 def test_extension_is_refused_after_the_deadline(dispatched_case, cast):
     case = dispatched_case()
     with pytest.raises(DomainError) as err:
-        sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="晚了",
-                              at=local(2026, 11, 23, 15, 0))
+        sla.extension_request(
+            actor=cast.handler_x, case=case, amount=1, unit="hours", reason="晚了", at=local(2026, 11, 23, 15, 0)
+        )
     assert err.value.field == "deadline"
 
 
 def test_extensions_are_capped_by_the_policy(dispatched_case, cast):
     case = dispatched_case()  # policy allows one extension
-    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="days", reason="a",
-                                at=local(2026, 11, 23, 10, 0))
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=1, unit="days", reason="a", at=local(2026, 11, 23, 10, 0)
+    )
     sla.extension_approve(actor=cast.supervisor_d, request_id=req.pk, at=local(2026, 11, 23, 10, 0))
     assert clock_of(case).deadline == local(2026, 11, 24, 15, 0)
     with pytest.raises(DomainError) as err:
-        sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="b",
-                              at=local(2026, 11, 23, 11, 0))
+        sla.extension_request(
+            actor=cast.handler_x, case=case, amount=1, unit="hours", reason="b", at=local(2026, 11, 23, 11, 0)
+        )
     assert err.value.field == "amount"
 
 
 def test_refused_extension_leaves_the_deadline(dispatched_case, cast):
     case = dispatched_case()
-    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="days", reason="a",
-                                at=local(2026, 11, 23, 10, 0))
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=1, unit="days", reason="a", at=local(2026, 11, 23, 10, 0)
+    )
     sla.extension_refuse(actor=cast.supervisor_d, request_id=req.pk, note="不行", at=local(2026, 11, 23, 10, 5))
     assert clock_of(case).deadline == local(2026, 11, 23, 15, 0)
     assert ClockRequest.objects.get(pk=req.pk).decided_by == cast.supervisor_d
@@ -171,8 +180,9 @@ def test_refused_extension_leaves_the_deadline(dispatched_case, cast):
 
 def test_a_new_stage_ends_pending_requests(dispatched_case, cast):
     case = dispatched_case()
-    req = sla.extension_request(actor=cast.handler_x, case=case, amount=1, unit="hours", reason="a",
-                                at=local(2026, 11, 23, 10, 0))
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=1, unit="hours", reason="a", at=local(2026, 11, 23, 10, 0)
+    )
     case_transition(case=case, actor=cast.handler_x, action="return", note="错派", at=local(2026, 11, 23, 10, 30))
     assert ClockRequest.objects.get(pk=req.pk).status == "ended"
     assert clock_of(case).deadline == local(2026, 11, 23, 11, 30)

@@ -32,10 +32,19 @@ def test_nothing_due_nothing_happens(dispatched_case, django_assert_max_num_quer
 
 def test_each_ladder_level_fires_once_as_time_passes(dispatched_case, cast):
     case = dispatched_case()  # handle: deadline 15:00, warning 14:12; ladder +0, +2 h, +4 h working
-    times = [local(2026, 11, 23, 14, 11), local(2026, 11, 23, 14, 12), local(2026, 11, 23, 14, 30),
-             local(2026, 11, 23, 15, 0), local(2026, 11, 23, 16, 0), local(2026, 11, 23, 17, 0),
-             local(2026, 11, 23, 20, 0), local(2026, 11, 24, 9, 0), local(2026, 11, 24, 9, 59),
-             local(2026, 11, 24, 10, 0), local(2026, 11, 25, 11, 0)]
+    times = [
+        local(2026, 11, 23, 14, 11),
+        local(2026, 11, 23, 14, 12),
+        local(2026, 11, 23, 14, 30),
+        local(2026, 11, 23, 15, 0),
+        local(2026, 11, 23, 16, 0),
+        local(2026, 11, 23, 17, 0),
+        local(2026, 11, 23, 20, 0),
+        local(2026, 11, 24, 9, 0),
+        local(2026, 11, 24, 9, 59),
+        local(2026, 11, 24, 10, 0),
+        local(2026, 11, 25, 11, 0),
+    ]
     seen = []
     for now in times:
         r = sla_sweep(now=now)
@@ -89,8 +98,13 @@ def test_a_restarted_stage_is_a_new_round(dispatched_case, cast):
     case = dispatched_case()
     sla_sweep(now=local(2026, 11, 23, 14, 30))
     case_transition(case=case, actor=cast.handler_x, action="return", note="错派", at=local(2026, 11, 23, 14, 40))
-    case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=cast.handler_x.department,
-                    at=local(2026, 11, 23, 14, 45))
+    case_transition(
+        case=case,
+        actor=cast.dispatcher,
+        action="dispatch",
+        department=cast.handler_x.department,
+        at=local(2026, 11, 23, 14, 45),
+    )
     r = sla_sweep(now=local(2026, 11, 24, 9, 0))
     assert r.warnings == 1
     assert SlaAlert.objects.filter(case=case, kind="warning").count() == 2
@@ -128,8 +142,11 @@ def test_ladder_notifies_the_right_people(dispatched_case, cast, city):
     def inbox(now):
         before = set(Notification.objects.values_list("pk", flat=True))
         sla_sweep(now=now)
-        return set(Notification.objects.exclude(pk__in=before).filter(channel="inapp")
-                   .values_list("recipient__username", flat=True))
+        return set(
+            Notification.objects.exclude(pk__in=before)
+            .filter(channel="inapp")
+            .values_list("recipient__username", flat=True)
+        )
 
     assert inbox(local(2026, 11, 23, 14, 12)) == {"handler_x", "officer_a"}
     assert inbox(local(2026, 11, 23, 15, 0)) == {"handler_x", "officer_a", "boss_x"}

@@ -24,20 +24,47 @@ N = 2000
 
 def make_due_cases(category, city, n: int, now) -> None:
     """n open cases whose warning and three escalation points are all in the past."""
-    cases = Case.objects.bulk_create([
-        Case(tracking_code=f"RACE{i:08d}", channel="hotline", category=category, description="race",
-             lon=114.005, lat=22.505, cell=city.cell_a, area=city.community_d, area_path=city.community_d.path,
-             state="dispatched", department=city.dept_x, created_at=now - timedelta(days=2))
-        for i in range(n)
-    ], batch_size=1000)
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                tracking_code=f"RACE{i:08d}",
+                channel="hotline",
+                category=category,
+                description="race",
+                lon=114.005,
+                lat=22.505,
+                cell=city.cell_a,
+                area=city.community_d,
+                area_path=city.community_d.path,
+                state="dispatched",
+                department=city.dept_x,
+                created_at=now - timedelta(days=2),
+            )
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
     t = now - timedelta(hours=10)
-    CaseClock.objects.bulk_create([
-        CaseClock(case=c, stage="handle", stage_round=1, stage_started_at=t, running_since=t, limit_seconds=3600,
-                  deadline=t + timedelta(hours=1), warn_at=t + timedelta(minutes=48),
-                  escalate1_at=t + timedelta(hours=1), escalate2_at=t + timedelta(hours=2),
-                  escalate3_at=t + timedelta(hours=3), next_check_at=t + timedelta(minutes=48))
-        for c in cases
-    ], batch_size=1000)
+    CaseClock.objects.bulk_create(
+        [
+            CaseClock(
+                case=c,
+                stage="handle",
+                stage_round=1,
+                stage_started_at=t,
+                running_since=t,
+                limit_seconds=3600,
+                deadline=t + timedelta(hours=1),
+                warn_at=t + timedelta(minutes=48),
+                escalate1_at=t + timedelta(hours=1),
+                escalate2_at=t + timedelta(hours=2),
+                escalate3_at=t + timedelta(hours=3),
+                next_check_at=t + timedelta(minutes=48),
+            )
+            for c in cases
+        ],
+        batch_size=1000,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,8 +97,10 @@ def test_two_sweeps_at_once_fire_every_alert_exactly_once(cast, city, category, 
     assert all(r.checked > 0 for r in results), "both workers should have claimed work (SKIP LOCKED)"
     assert not CaseClock.objects.filter(next_check_at__lte=now).exists()
     with connection.cursor() as cur:
-        cur.execute("SELECT case_id, stage_round, kind, level, count(*) FROM sla_slaalert "
-                    "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1")
+        cur.execute(
+            "SELECT case_id, stage_round, kind, level, count(*) FROM sla_slaalert "
+            "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1"
+        )
         assert cur.fetchall() == []
     # and a third sweep afterwards finds nothing
     assert str(sla_sweep(now=now)) == "0 warnings, 0 escalations"

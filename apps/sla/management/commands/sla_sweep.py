@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Fire every SLA warning and escalation that is due (normally Celery beat does this every minute)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", help="Sweep as of this instant (ISO-8601 with an offset, e.g. 2026-11-23T15:00+08:00).")
+        parser.add_argument(
+            "--now", help="Sweep as of this instant (ISO-8601 with an offset, e.g. 2026-11-23T15:00+08:00)."
+        )
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, **options):
