@@ -55,18 +55,20 @@ def redis_up() -> bool:
 
 def bench_env(port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "DJANGO_SETTINGS_MODULE": "bench.intake_settings",
-        "PYTHONPATH": str(ROOT),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "GRIDOPS_VAR_DIR": "/tmp/gridops_bench_var",
-        "MEDIA_ROOT": "/tmp/gridops_bench_var/media",
-    })
+    env.update(
+        {
+            "DATABASE_URL": f"{PG}/{DB_NAME}",
+            "DJANGO_SETTINGS_MODULE": "bench.intake_settings",
+            "PYTHONPATH": str(ROOT),
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789",
+            "SECURE_SSL_REDIRECT": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            "GRIDOPS_VAR_DIR": "/tmp/gridops_bench_var",
+            "MEDIA_ROOT": "/tmp/gridops_bench_var/media",
+        }
+    )
     if redis_up():
         env["REDIS_URL"] = "redis://127.0.0.1:6379/9"
     return env
@@ -122,9 +124,22 @@ def run_setup(env: dict[str, str]) -> str:
 
 
 def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
-    cmd = [str(Path(PY).parent / "gunicorn"), "gridops.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--worker-class", "gthread", "--threads", "2", "--keep-alive", "5",
-           "--log-level", "warning"]
+    cmd = [
+        str(Path(PY).parent / "gunicorn"),
+        "gridops.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "2",
+        "--keep-alive",
+        "5",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -164,12 +179,17 @@ class Client:
 def body_for(rng: random.Random) -> dict:
     lon = GRID_ORIGIN[0] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
     lat = GRID_ORIGIN[1] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
-    return {"category": rng.choice(["E0101", "E0102", "C0103", "E0402", "C0201"]),
-            "description": "小区门口垃圾堆放多日无人清理，气味很大", "lon": round(lon, 6), "lat": round(lat, 6)}
+    return {
+        "category": rng.choice(["E0101", "E0102", "C0103", "E0402", "C0201"]),
+        "description": "小区门口垃圾堆放多日无人清理，气味很大",
+        "lon": round(lon, 6),
+        "lat": round(lat, 6),
+    }
 
 
-def measure(name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int,
-            expect: int) -> dict[str, float]:
+def measure(
+    name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int, expect: int
+) -> dict[str, float]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -200,8 +220,13 @@ def measure(name: str, port: int, path: str, headers: dict[str, str], *, concurr
     elapsed = time.perf_counter() - started
     latencies.sort()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
-    return {"rps": len(latencies) / elapsed, "p50_ms": q[49] * 1000, "p95_ms": q[94] * 1000,
-            "count": len(latencies), "errors": errors}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": q[49] * 1000,
+        "p95_ms": q[94] * 1000,
+        "count": len(latencies),
+        "errors": errors,
+    }
 
 
 def main() -> None:
@@ -220,10 +245,18 @@ def main() -> None:
         auth = {"Authorization": f"Token {token}"}
         for path, headers, expect in (("/api/v1/cases/", auth, 201), ("/bench/floor/", {}, 201)):
             measure("warmup", args.port, path, headers, concurrency=args.concurrency, requests=10, expect=expect)
-        floor = measure("floor", args.port, "/bench/floor/", {}, concurrency=args.concurrency,
-                        requests=args.requests, expect=201)
-        intake = measure("intake", args.port, "/api/v1/cases/", auth, concurrency=args.concurrency,
-                         requests=args.requests, expect=201)
+        floor = measure(
+            "floor", args.port, "/bench/floor/", {}, concurrency=args.concurrency, requests=args.requests, expect=201
+        )
+        intake = measure(
+            "intake",
+            args.port,
+            "/api/v1/cases/",
+            auth,
+            concurrency=args.concurrency,
+            requests=args.requests,
+            expect=201,
+        )
     finally:
         server.terminate()
         try:

@@ -26,9 +26,16 @@ def floor(request):
         _fixed.update(cell=cell, categories={c.code: c.pk for c in Category.objects.all()})
     cell = _fixed["cell"]
     case = Case.objects.create(
-        tracking_code=secrets.token_hex(6).upper(), channel="api", category_id=_fixed["categories"][body["category"]],
-        description=body["description"], lon=body["lon"], lat=body["lat"], cell=cell, area=cell.area,
-        area_path=cell.area.path, created_at=timezone.now(),
+        tracking_code=secrets.token_hex(6).upper(),
+        channel="api",
+        category_id=_fixed["categories"][body["category"]],
+        description=body["description"],
+        lon=body["lon"],
+        lat=body["lat"],
+        cell=cell,
+        area=cell.area,
+        area_path=cell.area.path,
+        created_at=timezone.now(),
     )
     return JsonResponse({"id": case.pk, "tracking_code": case.tracking_code}, status=201)
 

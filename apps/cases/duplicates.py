@@ -19,6 +19,8 @@ from .models import Case
 
 METRES_PER_DEGREE_LAT = 111_320.0
 MAX_CANDIDATES = 10
+# Only what a suggestion shows: no joins, so the query plans in a fraction of a millisecond.
+FIELDS = ("id", "tracking_code", "state", "description", "created_at", "lon", "lat", "category_id", "cell_id")
 
 
 def duplicate_candidates(
@@ -40,17 +42,22 @@ def duplicate_candidates(
     dlon = radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
     category_id = getattr(category, "pk", category)
     base = within if within is not None else Case.objects.all()
-    qs = base.filter(
-        category_id=category_id,
-        lat__gte=lat - dlat,
-        lat__lte=lat + dlat,
-        lon__gte=lon - dlon,
-        lon__lte=lon + dlon,
-        state__in=list(OPEN_STATES),
-        merged_into__isnull=True,
-        created_at__gte=at - timedelta(hours=window),
-        created_at__lte=at,
-    ).select_related("category", "cell").order_by()
+    qs = (
+        base.filter(
+            category_id=category_id,
+            lat__gte=lat - dlat,
+            lat__lte=lat + dlat,
+            lon__gte=lon - dlon,
+            lon__lte=lon + dlon,
+            state__in=list(OPEN_STATES),
+            merged_into__isnull=True,
+            created_at__gte=at - timedelta(hours=window),
+            created_at__lte=at,
+        )
+        .select_related(None)
+        .only(*FIELDS)
+        .order_by()
+    )
     if exclude is not None:
         qs = qs.exclude(pk=getattr(exclude, "pk", exclude))
     found = []

@@ -22,6 +22,8 @@ from .models import Case, CaseEvent, Category
 from .workflow import TRANSITIONS, actor_may_take
 
 LIST_RELATED = ("category", "category__parent", "cell", "area", "department", "assignee", "responsible_officer")
+# Boundaries are big JSON documents no list shows.
+LIST_DEFERRED = ("cell__geometry", "area__geometry")
 SEE_ALL_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE, Role.ADMIN})
 REVEAL_ROLES = frozenset({Role.DISPATCHER, Role.HOTLINE})
 
@@ -42,7 +44,7 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
     - resident: their own reports; anonymous: none.
     Staff also see what they entered themselves.
     """
-    qs = Case.objects.select_related(*LIST_RELATED)
+    qs = Case.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED)
     role = _role(user)
     if role is None:
         return qs.none()

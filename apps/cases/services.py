@@ -178,7 +178,12 @@ def case_intake(
         raise DomainError(_("A phone number has digits only."), field="reporter_phone")
     prepared = photos_prepare(list(photos), field="photos")
     lon, lat, located = _locate(lon=lon, lat=lat, crs=crs, address=address)
-    cell = Cell.objects.select_related("area").get(pk=located.cell_id)
+    # Routing needs the ids and the area's path, not the (large) boundaries.
+    cell = (
+        Cell.objects.select_related("area")
+        .only("id", "code", "area_id", "area__id", "area__path")
+        .get(pk=located.cell_id)
+    )
 
     reporter = actor if actor is not None and getattr(actor, "role", None) == Role.RESIDENT else None
     if reporter is not None:
