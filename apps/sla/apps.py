@@ -38,7 +38,9 @@ def _beat_loop(stop: threading.Event, interval_s: float) -> None:
         for job in (sla_sweep, notification_resend):
             try:
                 close_old_connections()
-                job()
+                result = job()
+                if result and any(result if isinstance(result, tuple) else (result.warnings, result.escalations)):
+                    logger.info("in-process beat: %s -> %s", job.__name__, result)
             except Exception:
                 logger.exception("in-process periodic job %s failed", job.__name__)
             finally:
