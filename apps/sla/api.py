@@ -7,7 +7,7 @@ scope); the services then check the role (403).
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +19,7 @@ from .models import ClockRequest
 
 
 class ClockRequestOutput(serializers.ModelSerializer):
+    case = serializers.IntegerField(source="case_id")
     requested_by = serializers.CharField(source="requested_by.display_name")
     decided_by = serializers.CharField(source="decided_by.display_name", default=None)
 
@@ -26,6 +27,7 @@ class ClockRequestOutput(serializers.ModelSerializer):
         model = ClockRequest
         fields = [
             "id",
+            "case",
             "kind",
             "stage",
             "status",
@@ -116,6 +118,17 @@ _DECISIONS = {
     (RequestKind.EXTENSION, "approve"): services.extension_approve,
     (RequestKind.EXTENSION, "refuse"): services.extension_refuse,
 }
+
+
+class RequestListApi(generics.ListAPIView):
+    """Suspension and extension requests on the cases you may see (`?status=pending`: awaiting a decision)."""
+
+    serializer_class = ClockRequestOutput
+
+    def get_queryset(self):
+        return selectors.clock_request_list_for_user(
+            user=self.request.user, status=self.request.query_params.get("status") or None
+        )
 
 
 class RequestDecisionApi(APIView):

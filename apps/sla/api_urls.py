@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from .api import CaseSlaApi, ExtensionRequestApi, RequestDecisionApi, SuspensionRequestApi, SuspensionResumeApi
+from .api import (
+    CaseSlaApi,
+    ExtensionRequestApi,
+    RequestDecisionApi,
+    RequestListApi,
+    SuspensionRequestApi,
+    SuspensionResumeApi,
+)
 
 app_name = "sla_api"
 urlpatterns = [
@@ -10,6 +17,7 @@ urlpatterns = [
     path("cases/<int:pk>/suspension/", SuspensionRequestApi.as_view(), name="suspension-request"),
     path("cases/<int:pk>/resume/", SuspensionResumeApi.as_view(), name="suspension-resume"),
     path("cases/<int:pk>/extension/", ExtensionRequestApi.as_view(), name="extension-request"),
+    path("requests/", RequestListApi.as_view(), name="request-list"),
     path("requests/<int:pk>/approve/", RequestDecisionApi.as_view(decision="approve"), name="request-approve"),
     path("requests/<int:pk>/refuse/", RequestDecisionApi.as_view(decision="refuse"), name="request-refuse"),
 ]

@@ -49,3 +49,15 @@ def case_sla_status(*, case) -> dict:
         "extensions_left": max(cap - used, 0),
         "policy": clock.policy.name if clock.policy else None,
     }
+
+
+def clock_request_list_for_user(*, user, status: str | None = None) -> QuerySet[ClockRequest]:
+    """Requests on the cases `user` may see (a supervisor's queue of decisions: status="pending")."""
+    from apps.cases.selectors import case_list_for_user
+
+    qs = ClockRequest.objects.filter(case_id__in=case_list_for_user(user=user).values("pk")).select_related(
+        "case", "requested_by", "decided_by"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-requested_at", "-id")

@@ -76,3 +76,18 @@ def test_extension_errors_name_the_field(api_as, cast, case):
 
 def test_unknown_request_is_404(api_as, cast, case):
     assert api_as(cast.supervisor_d).post("/api/v1/sla/requests/999999/approve/").status_code == 404
+
+
+def test_supervisor_sees_pending_requests_in_scope_with_constant_queries(
+    api_as, cast, case, dispatched_case, django_assert_max_num_queries
+):
+    from .conftest import local
+
+    for h in (9, 10, 11):
+        other = dispatched_case(local(2026, 11, 23, h, 5))
+        api_as(cast.handler_x).post(f"/api/v1/sla/cases/{other.pk}/suspension/", {"reason": "等待"}, format="json")
+    client = api_as(cast.supervisor_d)
+    with django_assert_max_num_queries(5):
+        res = client.get("/api/v1/sla/requests/?status=pending")
+    assert res.status_code == 200 and res.json()["count"] == 3
+    assert api_as(cast.supervisor_e).get("/api/v1/sla/requests/?status=pending").json()["count"] == 0

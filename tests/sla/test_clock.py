@@ -187,3 +187,29 @@ def test_a_new_stage_ends_pending_requests(dispatched_case, cast):
     assert ClockRequest.objects.get(pk=req.pk).status == "ended"
     assert clock_of(case).deadline == local(2026, 11, 23, 11, 30)
     assert timedelta(0) < clock_of(case).deadline - local(2026, 11, 23, 10, 30)
+
+
+def test_failed_verification_restarts_the_handle_stage(dispatched_case, cast, settings, tmp_path):
+    from tests.cases.conftest import jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    case = dispatched_case()
+    case_transition(case=case, actor=cast.handler_x, action="accept", at=local(2026, 11, 23, 9, 10))
+    case_transition(
+        case=case,
+        actor=cast.handler_x,
+        action="resolve",
+        note="已清理",
+        photos=[jpeg("after.jpg")],
+        at=local(2026, 11, 23, 10, 0),
+    )
+    clock = clock_of(case)
+    assert clock.stage == "verify" and clock.deadline == local(2026, 11, 24, 10, 0)  # 1 working day
+    handle_round = clock.stage_round - 1
+    case_transition(
+        case=case, actor=cast.officer_a, action="verify_fail", note="没扫干净", at=local(2026, 11, 23, 11, 0)
+    )
+    clock = clock_of(case)
+    assert clock.stage == "handle" and clock.stage_round > handle_round + 1
+    assert clock.stage_started_at == local(2026, 11, 23, 11, 0)
+    assert clock.deadline == local(2026, 11, 23, 17, 0)  # 4 fresh working hours: 11-12, 14-17
