@@ -105,6 +105,18 @@ def cast(city: City) -> Cast:
     return people
 
 
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Celery tasks run in-process in tests, whatever REDIS_URL says; the tests that need a real
+    worker on Redis switch the broker themselves (tests/notify/conftest.py: celery_broker)."""
+    from gridops.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
