@@ -1,3 +1,5 @@
+import logging
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -15,7 +17,16 @@ class Command(BaseCommand):
         if options["if_empty"] and Area.objects.exists():
             self.stdout.write("Demo data already loaded; keeping the database as it is.")
             return
-        with transaction.atomic():
-            for part in (city, categories, sla, cases):
-                part.load(stdout=self.stdout)
+        # The demo replays hundreds of cases through the workflow; their per-event log lines are noise here.
+        quiet = [logging.getLogger(name) for name in ("apps", "celery", "kombu")]
+        levels = [logger.level for logger in quiet]
+        for logger in quiet:
+            logger.setLevel(logging.ERROR)
+        try:
+            with transaction.atomic():
+                for part in (city, categories, sla, cases):
+                    part.load(stdout=self.stdout)
+        finally:
+            for logger, level in zip(quiet, levels, strict=True):
+                logger.setLevel(level)
         self.stdout.write(self.style.SUCCESS("Demo city loaded."))
