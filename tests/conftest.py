@@ -61,17 +61,25 @@ class Cast:
 
 @pytest.fixture
 def city(db) -> City:
-    city = factories.make_area("440300", AreaLevel.CITY, name="深圳市",
-                               geometry=factories.square(113.80, 22.40, 0.40))
-    district_d = factories.make_area("440304", AreaLevel.DISTRICT, city, factories.square(113.95, 22.45, 0.15), "福田区")
-    district_e = factories.make_area("440305", AreaLevel.DISTRICT, city, factories.square(113.85, 22.45, 0.10), "南山区")
+    city = factories.make_area("440300", AreaLevel.CITY, name="深圳市", geometry=factories.square(113.80, 22.40, 0.40))
+    district_d = factories.make_area(
+        "440304", AreaLevel.DISTRICT, city, factories.square(113.95, 22.45, 0.15), "福田区"
+    )
+    district_e = factories.make_area(
+        "440305", AreaLevel.DISTRICT, city, factories.square(113.85, 22.45, 0.10), "南山区"
+    )
     sub_d = factories.make_area("440304001", AreaLevel.SUBDISTRICT, district_d, name="园岭街道")
     com_d = factories.make_area("440304001001", AreaLevel.COMMUNITY, sub_d, name="红荔社区")
     sub_e = factories.make_area("440305001", AreaLevel.SUBDISTRICT, district_e, name="南头街道")
     com_e = factories.make_area("440305001001", AreaLevel.COMMUNITY, sub_e, name="前海社区")
     return City(
-        city=city, district_d=district_d, district_e=district_e, subdistrict_d=sub_d, community_d=com_d,
-        subdistrict_e=sub_e, community_e=com_e,
+        city=city,
+        district_d=district_d,
+        district_e=district_e,
+        subdistrict_d=sub_d,
+        community_d=com_d,
+        subdistrict_e=sub_e,
+        community_e=com_e,
         cell_a=factories.make_cell("440304001001001", com_d, LON_A, LAT_A),
         cell_b=factories.make_cell("440304001001002", com_d, LON_B, LAT_B),
         cell_c=factories.make_cell("440305001001001", com_e, LON_C, LAT_C),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
 from apps.grid import services as grid_services
 from apps.grid.models import Area, Cell
@@ -23,7 +22,12 @@ def square(lon: float, lat: float, size: float = 0.01) -> dict:
 def make_user(role: str, *, username: str | None = None, department: Department | None = None, **extra) -> User:
     username = username or f"{role}{next(_seq)}"
     user = User.objects.create_user(
-        username=username, password="pw-" + username, role=role, department=department, full_name=extra.pop("full_name", username), **extra
+        username=username,
+        password="pw-" + username,
+        role=role,
+        department=department,
+        full_name=extra.pop("full_name", username),
+        **extra,
     )
     return user
 
@@ -33,8 +37,9 @@ def make_department(code: str, name: str = "", name_en: str = "") -> Department:
 
 
 def make_area(code: str, level: str, parent: Area | None = None, geometry: dict | None = None, name: str = "") -> Area:
-    return grid_services.area_create(code=code, name=name or code, name_en=name or code, level=level, parent=parent,
-                                     geometry=geometry)
+    return grid_services.area_create(
+        code=code, name=name or code, name_en=name or code, level=level, parent=parent, geometry=geometry
+    )
 
 
 def make_cell(code: str, area: Area, lon: float, lat: float, size: float = 0.01) -> Cell:

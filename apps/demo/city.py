@@ -48,60 +48,195 @@ DEMO_ACCOUNTS = [
     ("admin", Role.ADMIN),
 ]
 
-OUTLINE = [
-    (113.76, 22.78), (113.80, 22.84), (113.90, 22.85), (114.00, 22.80), (114.10, 22.78), (114.20, 22.80),
-    (114.30, 22.78), (114.40, 22.80), (114.50, 22.74), (114.60, 22.68), (114.64, 22.58), (114.60, 22.50),
-    (114.52, 22.46), (114.45, 22.52), (114.38, 22.55), (114.30, 22.56), (114.22, 22.55), (114.15, 22.53),
-    (114.08, 22.51), (114.02, 22.50), (113.96, 22.48), (113.90, 22.46), (113.88, 22.50), (113.86, 22.56),
-    (113.80, 22.62), (113.77, 22.70), (113.76, 22.78),
+OUTLINE = [  # fmt: skip
+    (113.76, 22.78),
+    (113.80, 22.84),
+    (113.90, 22.85),
+    (114.00, 22.80),
+    (114.10, 22.78),
+    (114.20, 22.80),
+    (114.30, 22.78),
+    (114.40, 22.80),
+    (114.50, 22.74),
+    (114.60, 22.68),
+    (114.64, 22.58),
+    (114.60, 22.50),
+    (114.52, 22.46),
+    (114.45, 22.52),
+    (114.38, 22.55),
+    (114.30, 22.56),
+    (114.22, 22.55),
+    (114.15, 22.53),
+    (114.08, 22.51),
+    (114.02, 22.50),
+    (113.96, 22.48),
+    (113.90, 22.46),
+    (113.88, 22.50),
+    (113.86, 22.56),
+    (113.80, 22.62),
+    (113.77, 22.70),
+    (113.76, 22.78),
 ]
 
 # code, Chinese, English, (lon, lat) of the real centre, subdistricts (Chinese, pinyin)
 DISTRICTS = [
-    ("440304", "福田区", "Futian District", (114.05, 22.54), [
-        ("园岭街道", "Yuanling"), ("南园街道", "Nanyuan"), ("福田街道", "Futian"), ("沙头街道", "Shatou"),
-        ("梅林街道", "Meilin"), ("华富街道", "Huafu"), ("香蜜湖街道", "Xiangmihu"), ("莲花街道", "Lianhua"),
-        ("华强北街道", "Huaqiangbei"), ("福保街道", "Fubao"),
-    ]),
-    ("440303", "罗湖区", "Luohu District", (114.13, 22.56), [
-        ("桂园街道", "Guiyuan"), ("黄贝街道", "Huangbei"), ("东门街道", "Dongmen"), ("翠竹街道", "Cuizhu"),
-        ("东晓街道", "Dongxiao"), ("南湖街道", "Nanhu"), ("笋岗街道", "Sungang"), ("东湖街道", "Donghu"),
-        ("莲塘街道", "Liantang"), ("清水河街道", "Qingshuihe"),
-    ]),
-    ("440305", "南山区", "Nanshan District", (113.93, 22.53), [
-        ("南头街道", "Nantou"), ("南山街道", "Nanshan"), ("沙河街道", "Shahe"), ("蛇口街道", "Shekou"),
-        ("招商街道", "Zhaoshang"), ("粤海街道", "Yuehai"), ("桃源街道", "Taoyuan"), ("西丽街道", "Xili"),
-    ]),
-    ("440306", "宝安区", "Bao'an District", (113.85, 22.66), [
-        ("新安街道", "Xin'an"), ("西乡街道", "Xixiang"), ("航城街道", "Hangcheng"), ("福永街道", "Fuyong"),
-        ("福海街道", "Fuhai"), ("沙井街道", "Shajing"), ("新桥街道", "Xinqiao"), ("松岗街道", "Songgang"),
-        ("燕罗街道", "Yanluo"), ("石岩街道", "Shiyan"),
-    ]),
-    ("440307", "龙岗区", "Longgang District", (114.24, 22.70), [
-        ("平湖街道", "Pinghu"), ("坂田街道", "Bantian"), ("布吉街道", "Buji"), ("南湾街道", "Nanwan"),
-        ("横岗街道", "Henggang"), ("龙城街道", "Longcheng"), ("龙岗街道", "Longgang"), ("坪地街道", "Pingdi"),
-        ("吉华街道", "Jihua"), ("宝龙街道", "Baolong"), ("园山街道", "Yuanshan"),
-    ]),
-    ("440308", "盐田区", "Yantian District", (114.27, 22.58), [
-        ("梅沙街道", "Meisha"), ("盐田街道", "Yantian"), ("沙头角街道", "Shatoujiao"), ("海山街道", "Haishan"),
-    ]),
-    ("440309", "龙华区", "Longhua District", (114.04, 22.69), [
-        ("观湖街道", "Guanhu"), ("民治街道", "Minzhi"), ("龙华街道", "Longhua"), ("大浪街道", "Dalang"),
-        ("福城街道", "Fucheng"), ("观澜街道", "Guanlan"),
-    ]),
-    ("440310", "坪山区", "Pingshan District", (114.40, 22.68), [
-        ("坪山街道", "Pingshan"), ("马峦街道", "Maluan"), ("碧岭街道", "Biling"), ("石井街道", "Shijing"),
-        ("坑梓街道", "Kengzi"), ("龙田街道", "Longtian"),
-    ]),
-    ("440311", "光明区", "Guangming District", (113.93, 22.77), [
-        ("光明街道", "Guangming"), ("公明街道", "Gongming"), ("新湖街道", "Xinhu"), ("凤凰街道", "Fenghuang"),
-        ("玉塘街道", "Yutang"), ("马田街道", "Matian"),
-    ]),
+    (
+        "440304",
+        "福田区",
+        "Futian District",
+        (114.05, 22.54),
+        [
+            ("园岭街道", "Yuanling"),
+            ("南园街道", "Nanyuan"),
+            ("福田街道", "Futian"),
+            ("沙头街道", "Shatou"),
+            ("梅林街道", "Meilin"),
+            ("华富街道", "Huafu"),
+            ("香蜜湖街道", "Xiangmihu"),
+            ("莲花街道", "Lianhua"),
+            ("华强北街道", "Huaqiangbei"),
+            ("福保街道", "Fubao"),
+        ],
+    ),
+    (
+        "440303",
+        "罗湖区",
+        "Luohu District",
+        (114.13, 22.56),
+        [
+            ("桂园街道", "Guiyuan"),
+            ("黄贝街道", "Huangbei"),
+            ("东门街道", "Dongmen"),
+            ("翠竹街道", "Cuizhu"),
+            ("东晓街道", "Dongxiao"),
+            ("南湖街道", "Nanhu"),
+            ("笋岗街道", "Sungang"),
+            ("东湖街道", "Donghu"),
+            ("莲塘街道", "Liantang"),
+            ("清水河街道", "Qingshuihe"),
+        ],
+    ),
+    (
+        "440305",
+        "南山区",
+        "Nanshan District",
+        (113.93, 22.53),
+        [
+            ("南头街道", "Nantou"),
+            ("南山街道", "Nanshan"),
+            ("沙河街道", "Shahe"),
+            ("蛇口街道", "Shekou"),
+            ("招商街道", "Zhaoshang"),
+            ("粤海街道", "Yuehai"),
+            ("桃源街道", "Taoyuan"),
+            ("西丽街道", "Xili"),
+        ],
+    ),
+    (
+        "440306",
+        "宝安区",
+        "Bao'an District",
+        (113.85, 22.66),
+        [
+            ("新安街道", "Xin'an"),
+            ("西乡街道", "Xixiang"),
+            ("航城街道", "Hangcheng"),
+            ("福永街道", "Fuyong"),
+            ("福海街道", "Fuhai"),
+            ("沙井街道", "Shajing"),
+            ("新桥街道", "Xinqiao"),
+            ("松岗街道", "Songgang"),
+            ("燕罗街道", "Yanluo"),
+            ("石岩街道", "Shiyan"),
+        ],
+    ),
+    (
+        "440307",
+        "龙岗区",
+        "Longgang District",
+        (114.24, 22.70),
+        [
+            ("平湖街道", "Pinghu"),
+            ("坂田街道", "Bantian"),
+            ("布吉街道", "Buji"),
+            ("南湾街道", "Nanwan"),
+            ("横岗街道", "Henggang"),
+            ("龙城街道", "Longcheng"),
+            ("龙岗街道", "Longgang"),
+            ("坪地街道", "Pingdi"),
+            ("吉华街道", "Jihua"),
+            ("宝龙街道", "Baolong"),
+            ("园山街道", "Yuanshan"),
+        ],
+    ),
+    (
+        "440308",
+        "盐田区",
+        "Yantian District",
+        (114.27, 22.58),
+        [
+            ("梅沙街道", "Meisha"),
+            ("盐田街道", "Yantian"),
+            ("沙头角街道", "Shatoujiao"),
+            ("海山街道", "Haishan"),
+        ],
+    ),
+    (
+        "440309",
+        "龙华区",
+        "Longhua District",
+        (114.04, 22.69),
+        [
+            ("观湖街道", "Guanhu"),
+            ("民治街道", "Minzhi"),
+            ("龙华街道", "Longhua"),
+            ("大浪街道", "Dalang"),
+            ("福城街道", "Fucheng"),
+            ("观澜街道", "Guanlan"),
+        ],
+    ),
+    (
+        "440310",
+        "坪山区",
+        "Pingshan District",
+        (114.40, 22.68),
+        [
+            ("坪山街道", "Pingshan"),
+            ("马峦街道", "Maluan"),
+            ("碧岭街道", "Biling"),
+            ("石井街道", "Shijing"),
+            ("坑梓街道", "Kengzi"),
+            ("龙田街道", "Longtian"),
+        ],
+    ),
+    (
+        "440311",
+        "光明区",
+        "Guangming District",
+        (113.93, 22.77),
+        [
+            ("光明街道", "Guangming"),
+            ("公明街道", "Gongming"),
+            ("新湖街道", "Xinhu"),
+            ("凤凰街道", "Fenghuang"),
+            ("玉塘街道", "Yutang"),
+            ("马田街道", "Matian"),
+        ],
+    ),
 ]
 
 COMMUNITY_STEMS = [
-    ("新村", "Xincun"), ("花园", "Huayuan"), ("东", "East"), ("西", "West"), ("南", "South"), ("北", "North"),
-    ("中心", "Central"), ("景田", "Jingtian"), ("翠苑", "Cuiyuan"), ("和平", "Heping"), ("南岭", "Nanling"),
+    ("新村", "Xincun"),
+    ("花园", "Huayuan"),
+    ("东", "East"),
+    ("西", "West"),
+    ("南", "South"),
+    ("北", "North"),
+    ("中心", "Central"),
+    ("景田", "Jingtian"),
+    ("翠苑", "Cuiyuan"),
+    ("和平", "Heping"),
+    ("南岭", "Nanling"),
     ("荔枝", "Lizhi"),
 ]
 
@@ -192,8 +327,13 @@ def _area(loader: _Loader, *, code: str, name: str, name_en: str, level: str, pa
     geojson = mapping(geom)
     summary = geometry_summary(geojson)
     area = Area(
-        code=code, name=name, name_en=name_en, level=level, parent=parent,
-        path=grid_services.area_path_for(code=code, parent=parent), geometry=geojson,
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=level,
+        parent=parent,
+        path=grid_services.area_path_for(code=code, parent=parent),
+        geometry=geojson,
     )
     area.min_lon, area.min_lat, area.max_lon, area.max_lat = summary.bbox
     return area
@@ -202,21 +342,33 @@ def _area(loader: _Loader, *, code: str, name: str, name_en: str, level: str, pa
 def _build_areas(loader: _Loader) -> tuple[Area, list[Area], list[Area], list[Area]]:
     rng = loader.rng
     outline = Polygon(OUTLINE)
-    city = _area(loader, code="440300", name="深圳市", name_en="Shenzhen", level=AreaLevel.CITY, parent=None,
-                 geom=outline)
+    city = _area(
+        loader, code="440300", name="深圳市", name_en="Shenzhen", level=AreaLevel.CITY, parent=None, geom=outline
+    )
     city.save()
     district_shapes = _split(outline, [d[3] for d in DISTRICTS])
-    districts = Area.objects.bulk_create([
-        _area(loader, code=code, name=name, name_en=name_en, level=AreaLevel.DISTRICT, parent=city, geom=geom)
-        for (code, name, name_en, _centre, _subs), geom in zip(DISTRICTS, district_shapes, strict=True)
-    ])
+    districts = Area.objects.bulk_create(
+        [
+            _area(loader, code=code, name=name, name_en=name_en, level=AreaLevel.DISTRICT, parent=city, geom=geom)
+            for (code, name, name_en, _centre, _subs), geom in zip(DISTRICTS, district_shapes, strict=True)
+        ]
+    )
     subdistricts, sub_shapes = [], []
     for district, geom, (_c, _n, _e, _centre, subs) in zip(districts, district_shapes, DISTRICTS, strict=True):
-        for i, ((name, pinyin), piece) in enumerate(zip(subs, _split(geom, _seeds_in(geom, len(subs), rng)),
-                                                        strict=True), start=1):
-            subdistricts.append(_area(loader, code=f"{district.code}{i:03d}", name=name,
-                                      name_en=f"{pinyin} Subdistrict", level=AreaLevel.SUBDISTRICT,
-                                      parent=district, geom=piece))
+        for i, ((name, pinyin), piece) in enumerate(
+            zip(subs, _split(geom, _seeds_in(geom, len(subs), rng)), strict=True), start=1
+        ):
+            subdistricts.append(
+                _area(
+                    loader,
+                    code=f"{district.code}{i:03d}",
+                    name=name,
+                    name_en=f"{pinyin} Subdistrict",
+                    level=AreaLevel.SUBDISTRICT,
+                    parent=district,
+                    geom=piece,
+                )
+            )
             sub_shapes.append(piece)
     subdistricts = Area.objects.bulk_create(subdistricts)
     communities = []
@@ -226,17 +378,27 @@ def _build_areas(loader: _Loader) -> tuple[Area, list[Area], list[Area], list[Ar
         sub_en = sub.name_en.removesuffix(" Subdistrict")
         seeds = _seeds_in(geom, COMMUNITIES_PER_SUBDISTRICT, rng)
         for i, ((stem, stem_en), piece) in enumerate(zip(stems, _split(geom, seeds), strict=True), start=1):
-            communities.append(_area(loader, code=f"{sub.code}{i:03d}", name=f"{sub_name}{stem}社区",
-                                     name_en=f"{sub_en} {stem_en} Community", level=AreaLevel.COMMUNITY,
-                                     parent=sub, geom=piece))
+            communities.append(
+                _area(
+                    loader,
+                    code=f"{sub.code}{i:03d}",
+                    name=f"{sub_name}{stem}社区",
+                    name_en=f"{sub_en} {stem_en} Community",
+                    level=AreaLevel.COMMUNITY,
+                    parent=sub,
+                    geom=piece,
+                )
+            )
     communities = Area.objects.bulk_create(communities)
     return city, districts, subdistricts, communities
 
 
 def _departments(loader: _Loader) -> dict[str, Department]:
     departments = Department.objects.bulk_create(
-        [Department(code=code, name=name, name_en=name_en, email=f"{code.lower()}@gridops.example")
-         for code, name, name_en in DEPARTMENTS]
+        [
+            Department(code=code, name=name, name_en=name_en, email=f"{code.lower()}@gridops.example")
+            for code, name, name_en in DEPARTMENTS
+        ]
     )
     return {d.code: d for d in departments}
 
@@ -262,7 +424,9 @@ def load(*, stdout=None) -> None:
         scope.append((by_code[area.code], area))
 
     # Department heads and handlers.
-    heads = {code: loader.user(f"head_{code.lower()}", Role.SUPERVISOR, department=d) for code, d in departments.items()}
+    heads = {
+        code: loader.user(f"head_{code.lower()}", Role.SUPERVISOR, department=d) for code, d in departments.items()
+    }
     for code, dept in departments.items():
         for i in (1, 2):
             username = "handler" if (code, i) == ("SAN", 1) else f"{code.lower()}_{i}"
@@ -296,17 +460,19 @@ def load(*, stdout=None) -> None:
                 username = f"officer{loader.seq:04d}"
             else:
                 first = False
-            officer = loader.user(username, Role.OFFICER, demo=username == "officer",
-                                  phone=f"137{rng.randrange(10**8):08d}")
-            officer_cells.append((officer, cell_ids[start:start + CELLS_PER_OFFICER]))
+            officer = loader.user(
+                username, Role.OFFICER, demo=username == "officer", phone=f"137{rng.randrange(10**8):08d}"
+            )
+            officer_cells.append((officer, cell_ids[start : start + CELLS_PER_OFFICER]))
 
     User.objects.bulk_create(loader.users)
     saved = {u.username: u for u in User.objects.all()}
-    admin = User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, role=Role.ADMIN,
-                                          full_name="系统管理员", email="admin@gridops.example")
+    admin = User.objects.create_superuser(
+        username="admin", password=DEMO_PASSWORD, role=Role.ADMIN, full_name="系统管理员", email="admin@gridops.example"
+    )
 
     # Who reports to whom: officers to their community supervisor, handlers to their department head.
-    for officer, cell_ids in officer_cells:
+    for officer, _cells in officer_cells:
         officer.pk = saved[officer.username].pk
     community_of_cell = {cell_id: area_id for cell_id, _code, area_id in cells}
     reports_to: dict[int, int] = {}
@@ -332,22 +498,25 @@ def load(*, stdout=None) -> None:
     assignments, perms = [], []
     for officer, cell_ids in officer_cells:
         for cell_id in cell_ids:
-            assignments.append(CellAssignment(cell_id=cell_id, officer_id=officer.pk, kind=AssignmentKind.PRIMARY,
-                                              valid_from=since))
+            assignments.append(
+                CellAssignment(cell_id=cell_id, officer_id=officer.pk, kind=AssignmentKind.PRIMARY, valid_from=since)
+            )
             perms.append(CellUserObjectPermission(user_id=officer.pk, permission=work, content_object_id=cell_id))
     # A backup for every officer's first cell: the next officer of the same community.
-    for (officer, cell_ids), (other, other_cells) in zip(officer_cells, officer_cells[1:], strict=False):
+    for (_officer, cell_ids), (other, other_cells) in zip(officer_cells, officer_cells[1:], strict=False):
         if community_of_cell[cell_ids[0]] == community_of_cell[other_cells[0]]:
-            assignments.append(CellAssignment(cell_id=cell_ids[0], officer_id=other.pk, kind=AssignmentKind.BACKUP,
-                                              valid_from=since))
+            assignments.append(
+                CellAssignment(cell_id=cell_ids[0], officer_id=other.pk, kind=AssignmentKind.BACKUP, valid_from=since)
+            )
             perms.append(CellUserObjectPermission(user_id=other.pk, permission=work, content_object_id=cell_ids[0]))
     CellAssignment.objects.bulk_create(assignments, batch_size=2000)
     CellUserObjectPermission.objects.bulk_create(perms, batch_size=2000, ignore_conflicts=True)
 
     # One officer on leave this week: the backup covers their first cell.
     on_leave = officer_cells[1][0]
-    grid_services.leave_create(officer=on_leave, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6),
-                               reason="年假")
+    grid_services.leave_create(
+        officer=on_leave, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6), reason="年假"
+    )
 
     for supervisor, area in scope:
         grid_services.supervisor_scope_grant(supervisor=saved[supervisor.username], area=area)

@@ -116,6 +116,9 @@ class CellAssignment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.cell_id}: {self.officer_id} ({self.kind})"
+
 
 class OfficerLeave(models.Model):
     """A period an officer is away; a backup of each of their cells takes over."""
@@ -133,8 +136,13 @@ class OfficerLeave(models.Model):
         verbose_name_plural = _("officer leaves")
         indexes = [models.Index(fields=["officer", "starts_at"], name="grid_leave_officer_start")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="grid_leave_period_ordered")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="grid_leave_period_ordered"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id}: {self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d}"
 
 
 class GridRevision(models.Model):
@@ -149,3 +157,6 @@ class GridRevision(models.Model):
 
     class Meta:
         verbose_name = _("grid revision")
+
+    def __str__(self) -> str:
+        return str(self.revision)

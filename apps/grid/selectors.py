@@ -52,7 +52,9 @@ def area_ancestors(*, area: Area) -> list[Area]:
 
 
 def areas_supervised_by(*, user: User) -> QuerySet[Area]:
-    return get_objects_for_user(user, "grid.supervise_area", klass=Area, accept_global_perms=False, with_superuser=False)
+    return get_objects_for_user(
+        user, "grid.supervise_area", klass=Area, accept_global_perms=False, with_superuser=False
+    )
 
 
 def cells_worked_by(*, user: User) -> QuerySet[Cell]:

@@ -44,10 +44,18 @@ def area_path_for(*, code: str, parent: Area | None) -> str:
     return f"{parent.path if parent else ''}{code}/"
 
 
-def area_create(*, code: str, name: str, level: str, parent: Area | None = None, name_en: str = "",
-                geometry: dict | None = None) -> Area:
-    area = Area(code=code, name=name, name_en=name_en, level=level, parent=parent,
-                path=area_path_for(code=code, parent=parent), geometry=geometry)
+def area_create(
+    *, code: str, name: str, level: str, parent: Area | None = None, name_en: str = "", geometry: dict | None = None
+) -> Area:
+    area = Area(
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=level,
+        parent=parent,
+        path=area_path_for(code=code, parent=parent),
+        geometry=geometry,
+    )
     if geometry:
         summary = geometry_summary(geometry)
         area.min_lon, area.min_lat, area.max_lon, area.max_lat = summary.bbox
@@ -58,8 +66,15 @@ def area_create(*, code: str, name: str, level: str, parent: Area | None = None,
 
 def cell_create(*, code: str, name: str, area: Area, geometry: dict, name_en: str = "") -> Cell:
     summary = geometry_summary(geometry)
-    cell = Cell(code=code, name=name, name_en=name_en, area=area, path=f"{area.path}{code}/", geometry=geometry,
-                area_m2=summary.area_m2)
+    cell = Cell(
+        code=code,
+        name=name,
+        name_en=name_en,
+        area=area,
+        path=f"{area.path}{code}/",
+        geometry=geometry,
+        area_m2=summary.area_m2,
+    )
     cell.min_lon, cell.min_lat, cell.max_lon, cell.max_lat = summary.bbox
     cell.save()
     grid_revision_bump()
@@ -72,8 +87,14 @@ def _check_officer(officer: User) -> None:
 
 
 @transaction.atomic
-def assignment_create(*, cell: Cell, officer: User, kind: str = AssignmentKind.PRIMARY,
-                      valid_from: datetime | None = None, valid_until: datetime | None = None) -> CellAssignment:
+def assignment_create(
+    *,
+    cell: Cell,
+    officer: User,
+    kind: str = AssignmentKind.PRIMARY,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> CellAssignment:
     """Make `officer` responsible for `cell` (primary or backup) from `valid_from`.
 
     A new primary assignment ends the primary assignment in force at that moment.

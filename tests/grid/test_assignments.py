@@ -33,8 +33,9 @@ def test_responsible_officer_answers_for_any_moment(cast, city):
 
 def test_backup_takes_over_while_primary_is_on_leave(cast, city):
     now = timezone.now()
-    services.assignment_create(cell=city.cell_a, officer=cast.officer_c, kind=AssignmentKind.BACKUP,
-                               valid_from=now - timedelta(days=1))
+    services.assignment_create(
+        cell=city.cell_a, officer=cast.officer_c, kind=AssignmentKind.BACKUP, valid_from=now - timedelta(days=1)
+    )
     services.leave_create(officer=cast.officer_a, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=4))
     assert cell_responsible_officer(cell=city.cell_a, at=now + timedelta(days=1)) == cast.officer_a
     assert cell_responsible_officer(cell=city.cell_a, at=now + timedelta(days=3)) == cast.officer_c

@@ -21,8 +21,16 @@ PROBE = (
     "'photo_max': s.GRIDOPS_PHOTO_MAX_BYTES}))"
 )
 CONFIG_VARS = (
-    "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "LANGUAGE_CODE", "TIME_ZONE",
-    "CELERY_TASK_ALWAYS_EAGER", "GRIDOPS_INPROCESS_BEAT", "GRIDOPS_PHOTO_MAX_BYTES",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "LANGUAGE_CODE",
+    "TIME_ZONE",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "GRIDOPS_INPROCESS_BEAT",
+    "GRIDOPS_PHOTO_MAX_BYTES",
 )
 
 
@@ -59,8 +67,9 @@ def test_database_and_redis_come_from_the_environment():
 
 
 def test_hosts_language_and_numbers_are_parsed():
-    s = settings_with(ALLOWED_HOSTS="grid.example.gov.cn, api.example.gov.cn", LANGUAGE_CODE="en",
-                      GRIDOPS_PHOTO_MAX_BYTES="2048")
+    s = settings_with(
+        ALLOWED_HOSTS="grid.example.gov.cn, api.example.gov.cn", LANGUAGE_CODE="en", GRIDOPS_PHOTO_MAX_BYTES="2048"
+    )
     assert s["hosts"] == ["grid.example.gov.cn", "api.example.gov.cn"]
     assert s["lang"] == "en"
     assert s["photo_max"] == 2048

@@ -11,7 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/", help="the address gridops is served on")
 
     def handle(self, *args, **options):
-        existing = set(User.objects.filter(username__in=[u for u, _ in DEMO_ACCOUNTS]).values_list("username", flat=True))
+        existing = set(
+            User.objects.filter(username__in=[u for u, _ in DEMO_ACCOUNTS]).values_list("username", flat=True)
+        )
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"gridops is starting on {options['url']}"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
