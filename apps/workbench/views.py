@@ -183,13 +183,17 @@ def case_list(request):
 
 
 def _action_form(case, action: str, data=None, files=None) -> ActionForm:
+    initial = {"expected_version": case.version}
+    if action == Action.DISPATCH:
+        # The category's usual department, unless a returned case shows it went to the wrong one.
+        initial["department"] = case.department_id or case.category.default_department_id
     return ActionForm(
         data,
         files,
         action=action,
         requires=TRANSITIONS[action].requires,
         prefix=action,
-        initial={"expected_version": case.version},
+        initial=initial,
     )
 
 

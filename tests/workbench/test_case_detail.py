@@ -1,11 +1,10 @@
 """The case detail page and its action forms: posting moves the case through `case_transition`;
 a refused action changes nothing and says why."""
 
-import pytest
 from django.urls import reverse
 
 from apps.cases.choices import CaseState, PhotoKind
-from apps.cases.models import Case, CaseEvent
+from apps.cases.models import CaseEvent
 
 from .helpers import advance, png, report
 
@@ -224,3 +223,10 @@ def test_supervisor_queue_shows_escalated_cases_of_their_area(client_as, cast, c
     assert late.tracking_code in html and calm.tracking_code not in html
     assert "sla-escalated" in html
     assert late.tracking_code not in _queue_html(client_as(cast.supervisor_e))
+
+
+def test_dispatch_form_proposes_the_categorys_department(client_as, cast, city, cats):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.REGISTERED)
+    response = client_as(cast.dispatcher).get(reverse("workbench:case_detail", args=[case.pk]))
+    dispatch = next(item for item in response.context["action_forms"] if item["action"] == "dispatch")
+    assert dispatch["form"]["department"].value() == city.dept_x.pk
