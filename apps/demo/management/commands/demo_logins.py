@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.accounts.models import User
-from apps.demo.city import DEMO_ACCOUNTS, DEMO_PASSWORD
+from apps.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 class Command(BaseCommand):
@@ -11,13 +11,12 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="http://127.0.0.1:8000/", help="the address gridops is served on")
 
     def handle(self, *args, **options):
-        existing = set(
-            User.objects.filter(username__in=[u for u, _ in DEMO_ACCOUNTS]).values_list("username", flat=True)
-        )
+        names = [username for username, _role, _what in DEMO_ACCOUNTS]
+        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"gridops is starting on {options['url']}"))
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role in DEMO_ACCOUNTS:
+        self.stdout.write(f"Demo logins (the password of every demo account is {DEMO_PASSWORD}):")
+        for username, role, what in DEMO_ACCOUNTS:
             if username in existing:
-                self.stdout.write(f"  {role.label:<20} {username}")
+                self.stdout.write(f"  {username:<24} {what}")
         self.stdout.write("")
