@@ -59,3 +59,32 @@ def areas_supervised_by(*, user: User) -> QuerySet[Area]:
 
 def cells_worked_by(*, user: User) -> QuerySet[Cell]:
     return get_objects_for_user(user, "grid.work_in_cell", klass=Cell, accept_global_perms=False, with_superuser=False)
+
+
+def cells_responsible_officers(*, cell_ids: list[int], at: datetime | None = None) -> dict[int, User]:
+    """`cell_responsible_officer` for many cells at once, in two queries (maps, lists)."""
+    at = at or timezone.now()
+    assignments = list(
+        assignments_in_force(at=at)
+        .filter(cell_id__in=cell_ids)
+        .select_related("officer")
+        .order_by("cell_id", "kind", "valid_from", "id")
+    )
+    officer_ids = {a.officer_id for a in assignments}
+    away = set(
+        OfficerLeave.objects.filter(officer_id__in=officer_ids, starts_at__lte=at, ends_at__gt=at).values_list(
+            "officer_id", flat=True
+        )
+    )
+    by_cell: dict[int, list[CellAssignment]] = {}
+    for assignment in assignments:
+        by_cell.setdefault(assignment.cell_id, []).append(assignment)
+    answer: dict[int, User] = {}
+    for cell_id, candidates in by_cell.items():
+        # The same rule as cell_responsible_officer: primaries first, then backups; if all are away, the primary.
+        ordered = [a for a in candidates if a.kind == AssignmentKind.PRIMARY] + [
+            a for a in candidates if a.kind == AssignmentKind.BACKUP
+        ]
+        present = next((a for a in ordered if a.officer_id not in away), ordered[0])
+        answer[cell_id] = present.officer
+    return answer

@@ -1,0 +1,99 @@
+"""The grid map page and the GeoJSON it draws (cells for the visible area only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .choices import AreaLevel
+from .models import Area, Cell
+from .selectors import cells_responsible_officers
+
+MAX_CELLS = 3000
+
+
+def _staff_only(user) -> None:
+    if not getattr(user, "is_staff_role", False):
+        raise PermissionDenied
+
+
+def _parse_bbox(raw: str | None) -> tuple[float, float, float, float]:
+    if not raw:
+        raise ValueError(_("Give bbox=west,south,east,north."))
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise ValueError(_("bbox needs four numbers: west,south,east,north."))
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(_("bbox needs four numbers: west,south,east,north.")) from None
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValueError(_("bbox is out of range or its corners are swapped."))
+    return west, south, east, north
+
+
+@login_required
+@require_GET
+def grid_map(request):
+    _staff_only(request.user)
+    return render(request, "grid/map.html", {"max_cells": MAX_CELLS})
+
+
+@login_required
+@require_GET
+def cells_geojson(request):
+    """Cells whose bounding box meets the requested one, at most MAX_CELLS, in a fixed number of queries."""
+    _staff_only(request.user)
+    try:
+        west, south, east, north = _parse_bbox(request.GET.get("bbox"))
+    except ValueError as err:
+        return JsonResponse({"bbox": [str(err)]}, status=400)
+    cells = list(
+        Cell.objects.filter(
+            is_active=True, min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south
+        )
+        .select_related("area__parent__parent")
+        .order_by("code")[: MAX_CELLS + 1]
+    )
+    truncated = len(cells) > MAX_CELLS
+    cells = cells[:MAX_CELLS]
+    officers = cells_responsible_officers(cell_ids=[c.pk for c in cells])
+    features = []
+    for cell in cells:
+        officer = officers.get(cell.pk)
+        path = [
+            a.label for a in (cell.area.parent.parent if cell.area.parent else None, cell.area.parent, cell.area) if a
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": cell.geometry,
+                "properties": {
+                    "code": cell.code,
+                    "name": cell.label,
+                    "area_code": cell.area.code,
+                    "area_path": path,
+                    "officer": officer.display_name if officer else "",
+                    "officer_key": officer.pk if officer else None,
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": truncated})
+
+
+@login_required
+@require_GET
+def areas_geojson(request):
+    _staff_only(request.user)
+    level = request.GET.get("level", AreaLevel.DISTRICT)
+    if level not in AreaLevel.values:
+        return JsonResponse({"level": [_("Unknown level.")]}, status=400)
+    areas = Area.objects.filter(level=level, geometry__isnull=False).order_by("code")
+    features = [
+        {"type": "Feature", "geometry": a.geometry, "properties": {"code": a.code, "name": a.label}} for a in areas
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})

@@ -1,0 +1,81 @@
+/* Grid map: districts always, cells of the visible area once zoomed in, coloured by officer or community. */
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  if (!el) return;
+  var status = document.getElementById("map-status");
+  var map = L.map(el, { preferCanvas: true }).setView([22.62, 114.12], 11);
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+  }
+  var MIN_CELL_ZOOM = 13;
+  var colourBy = "officer";
+
+  function hue(key) {
+    var s = String(key), h = 0;
+    for (var i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) % 360;
+    return h;
+  }
+  function cellStyle(feature) {
+    var p = feature.properties;
+    var key = colourBy === "officer" ? (p.officer_key === null ? "none" : p.officer_key) : p.area_code;
+    return { color: "#41506b", weight: 0.6, fillColor: "hsl(" + hue(key) + ",65%,62%)", fillOpacity: 0.45 };
+  }
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  var districts = L.geoJSON(null, {
+    style: { color: "#0b5cad", weight: 2, fill: true, fillColor: "#ffffff", fillOpacity: 0.6 },
+    onEachFeature: function (f, layer) { layer.bindTooltip(escapeHtml(f.properties.name), { sticky: true }); },
+  }).addTo(map);
+  var cells = L.geoJSON(null, {
+    style: cellStyle,
+    onEachFeature: function (f, layer) {
+      var p = f.properties;
+      layer.bindPopup(
+        "<strong>" + escapeHtml(p.name) + "</strong><br>" +
+        gettext("Code") + ": " + escapeHtml(p.code) + "<br>" +
+        gettext("Area") + ": " + escapeHtml(p.area_path.join(" / ")) + "<br>" +
+        gettext("Responsible officer") + ": " + escapeHtml(p.officer || gettext("none"))
+      );
+    },
+  }).addTo(map);
+
+  fetch(el.dataset.areasUrl, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (data) { districts.addData(data); });
+
+  var pending = null;
+  function loadCells() {
+    if (map.getZoom() < MIN_CELL_ZOOM) {
+      cells.clearLayers();
+      status.textContent = gettext("Zoom in to see the grid cells.");
+      return;
+    }
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+    if (pending) pending.abort();
+    pending = new AbortController();
+    status.textContent = gettext("Loading cells…");
+    fetch(el.dataset.cellsUrl + "?bbox=" + bbox, { credentials: "same-origin", signal: pending.signal })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        cells.clearLayers();
+        cells.addData(data);
+        var n = data.features.length;
+        status.textContent = data.truncated
+          ? interpolate(gettext("Showing the first %s cells: zoom in to see all."), [n])
+          : interpolate(ngettext("%s cell in view.", "%s cells in view.", n), [n]);
+      })
+      .catch(function (err) { if (err.name !== "AbortError") status.textContent = gettext("Could not load the cells."); });
+  }
+  map.on("moveend", loadCells);
+  loadCells();
+
+  document.querySelectorAll("input[name=colour]").forEach(function (input) {
+    input.addEventListener("change", function () { colourBy = input.value; cells.setStyle(cellStyle); });
+  });
+})();

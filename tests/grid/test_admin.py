@@ -1,0 +1,52 @@
+import pytest
+
+from apps.grid.models import CellAssignment, GridRevision
+
+PAGES = [
+    "accounts/user",
+    "accounts/department",
+    "grid/area",
+    "grid/cell",
+    "grid/cellassignment",
+    "grid/officerleave",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_admin_changelist_and_add_pages_load(client, cast, page):
+    client.force_login(cast.admin)
+    assert client.get(f"/admin/{page}/").status_code == 200
+    assert client.get(f"/admin/{page}/add/").status_code == 200
+
+
+def test_ending_an_assignment_in_the_admin_revokes_the_permission(client, cast, city):
+    client.force_login(cast.admin)
+    assignment = CellAssignment.objects.get(cell=city.cell_a, officer=cast.officer_a)
+    answer = client.post(
+        "/admin/grid/cellassignment/", {"action": "end_now", "_selected_action": [assignment.pk]}, follow=True
+    )
+    assert answer.status_code == 200
+    officer = type(cast.officer_a).objects.get(pk=cast.officer_a.pk)
+    assert not officer.has_perm("grid.work_in_cell", city.cell_a)
+
+
+def test_creating_a_cell_in_the_admin_computes_its_box_and_moves_the_revision(client, cast, city):
+    client.force_login(cast.admin)
+    before = GridRevision.objects.get(pk=1).revision
+    geometry = '{"type": "Polygon", "coordinates": [[[114.1, 22.5], [114.11, 22.5], [114.11, 22.51], [114.1, 22.5]]]}'
+    answer = client.post(
+        "/admin/grid/cell/add/",
+        {
+            "code": "440304001001099",
+            "name": "新网格",
+            "name_en": "New",
+            "area": city.community_d.pk,
+            "geometry": geometry,
+            "is_active": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    cell = city.community_d.cells.get(code="440304001001099")
+    assert (cell.min_lon, cell.max_lat) == (114.1, 22.51)
+    assert cell.path == f"{city.community_d.path}440304001001099/"
+    assert GridRevision.objects.get(pk=1).revision > before
