@@ -36,6 +36,8 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/locate.py
+	$(PY) bench/intake.py
+	$(PY) bench/sweep.py
 
 messages: $(VENV)/.dev
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
