@@ -40,8 +40,9 @@ bench: $(VENV)/.dev
 	$(PY) bench/sweep.py
 
 messages: $(VENV)/.dev
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=static/vendor
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=bench \
+		--ignore=tests --ignore=static/vendor
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

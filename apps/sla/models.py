@@ -125,6 +125,7 @@ class SlaPolicy(models.Model):
     handle_unit = models.CharField(_("handle unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.DAYS)
     verify_amount = models.PositiveIntegerField(_("verify limit"), default=1)
     verify_unit = models.CharField(_("verify unit"), max_length=16, choices=LimitUnit.choices, default=LimitUnit.DAYS)
+    # xgettext:no-python-format
     warning_percent = models.PositiveSmallIntegerField(_("warning at (% of the limit)"), default=80)
     escalation1_minutes = models.PositiveIntegerField(
         _("level 1 (assignee's supervisor) after deadline, minutes"), default=0
