@@ -125,6 +125,26 @@ def _tasks_run_in_process():
     app.conf.task_always_eager = saved
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Code run outside a request (services, commands) speaks English in tests, so messages can
+    be asserted as written; requests take their language from the client as in production."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with empty reference-table caches: a rolled-back test's rows must not linger."""
+    from gridops.localcache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

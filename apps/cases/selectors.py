@@ -15,7 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.choices import Role
+from apps.accounts.models import Department
 from apps.grid.models import AreaUserObjectPermission, CellUserObjectPermission
+from gridops.localcache import ProcessCache
 
 from .duplicates import duplicate_candidates
 from .models import Case, CaseEvent, Category
@@ -160,7 +162,7 @@ def case_duplicate_candidates(
     """Open cases of the same category within GRIDOPS_DUPLICATE_RADIUS_M metres and
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""
-    within = case_list_for_user(user=user) if user is not None else None
+    within = (lambda: case_list_for_user(user=user)) if user is not None else None
     return duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at, within=within)
 
 
@@ -210,3 +212,19 @@ def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
     if not include_inactive:
         qs = qs.filter(is_active=True)
     return qs.order_by("kind", "sort_order", "code")
+
+
+def _categories_load() -> dict[str, Category]:
+    categories = list(Category.objects.select_related("default_department"))
+    by_id = {str(category.pk): category for category in categories}
+    return by_id | {category.code: category for category in categories}  # a code wins over an id
+
+
+_categories = ProcessCache("categories", _categories_load, models=(Category, Department))
+
+
+def category_by_ref(ref: str) -> Category | None:
+    """The category with this code (or numeric id), active or not, from the process's cache
+    (gridops.localcache: intake reads it on every report; an admin's change applies within seconds).
+    Callers must not modify the instance: other requests share it."""
+    return _categories.get().get(str(ref).strip())

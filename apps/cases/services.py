@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
 from apps.grid.models import Cell
-from apps.grid.selectors import cell_responsible_officer
+from apps.grid.selectors import cell_responsible_officer_id
 from apps.notify.services import notify_case_event
 from apps.sla.services import clock_on_transition
 from gridops.errors import Conflict, DomainError, NotPermitted
@@ -112,8 +112,9 @@ def _clean_text(value: str, *, field: str, required: bool, max_len: int) -> str:
 
 
 def _call_hooks(*, case: Case, event: CaseEvent, action: str, from_state: str, to_state: str, at: datetime) -> None:
+    """`case` as it is after the action (the hooks read its state, assignee and department)."""
     clock_on_transition(case=case, action=action, from_state=from_state, to_state=to_state, at=at)
-    notify_case_event(event=event)
+    notify_case_event(event=event, case=case)
     case_id, event_id = case.pk, event.pk
     transaction.on_commit(
         lambda: logger.info(
@@ -178,12 +179,10 @@ def case_intake(
         raise DomainError(_("A phone number has digits only."), field="reporter_phone")
     prepared = photos_prepare(list(photos), field="photos")
     lon, lat, located = _locate(lon=lon, lat=lat, crs=crs, address=address)
-    # Routing needs the ids and the area's path, not the (large) boundaries.
-    cell = (
-        Cell.objects.select_related("area")
-        .only("id", "code", "area_id", "area__id", "area__path")
-        .get(pk=located.cell_id)
-    )
+    # The locator's index knows the cell's code, area and path: no need to read the cell (its
+    # boundary is large). A deferred instance, as `.only("id", "code", "area_id")` would give.
+    cell = Cell.from_db(DEFAULT_DB_ALIAS, ["id", "code", "area_id"], [located.cell_id, located.cell_code, located.area_id])
+    officer_id = cell_responsible_officer_id(cell=located.cell_id, at=at)
 
     reporter = actor if actor is not None and getattr(actor, "role", None) == Role.RESIDENT else None
     if reporter is not None:
@@ -203,9 +202,9 @@ def case_intake(
                     lon=lon,
                     lat=lat,
                     cell=cell,
-                    area=cell.area,
-                    area_path=cell.area.path,
-                    responsible_officer=cell_responsible_officer(cell=cell, at=at),
+                    area_id=located.area_id,
+                    area_path=located.area_path,
+                    responsible_officer_id=officer_id,
                     reporter=reporter,
                     reporter_name=reporter_name,
                     reporter_phone=reporter_phone,

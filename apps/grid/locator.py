@@ -54,6 +54,7 @@ class LocateResult:
     cell_id: int
     cell_code: str
     area_id: int
+    area_path: str = ""  # the path of the cell's area ("/440300/440304/.../"): a case's scope
 
 
 class GridIndex:
@@ -277,10 +278,14 @@ def grid_index() -> GridIndex:
 def build_index_from_db() -> GridIndex:
     from .models import Cell
 
-    rows = Cell.objects.filter(is_active=True).values_list("id", "code", "area_id", "geometry")
+    rows = Cell.objects.filter(is_active=True).values_list("id", "code", "area_id", "area__path", "geometry")
+    paths: dict[str, str] = {}  # one string per area, shared by its cells
     return GridIndex(
-        (LocateResult(cell_id=pk, cell_code=code, area_id=area_id), shape(geometry))
-        for pk, code, area_id, geometry in rows.iterator(chunk_size=2000)
+        (
+            LocateResult(cell_id=pk, cell_code=code, area_id=area_id, area_path=paths.setdefault(path, path)),
+            shape(geometry),
+        )
+        for pk, code, area_id, path, geometry in rows.iterator(chunk_size=2000)
     )
 
 

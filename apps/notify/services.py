@@ -1,7 +1,8 @@
 """Notifications: an outbox written in the same transaction as its cause.
 
-Rows are created pending; after the transaction commits their ids are handed to a Celery
-task. If the broker is down the hand-over fails quietly (logged without personal data) and
+An in-app notification is delivered by being written (the inbox reads the rows), so it is
+created `sent`. Email and webhook rows are created pending; after the transaction commits their
+ids are handed to a Celery task. If the broker is down the hand-over fails quietly (logged without personal data) and
 the periodic `notification_resend` picks the rows up once their `next_attempt_at` passes —
 so a broker outage delays a notification but never loses it, and never fails the request.
 """
@@ -71,8 +72,9 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
             "created_at": at,
             "next_attempt_at": at + FIRST_RESEND_DELAY,
         }
+        delivered = {"status": NotificationStatus.SENT, "sent_at": at, "next_attempt_at": None}
         for uid in sorted(u for u in item.get("user_ids", ()) if u in emails):
-            rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **common))
+            rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **(common | delivered)))
             if emails[uid] and item.get("email", item["key"] in EMAIL_KEYS):
                 rows.append(Notification(channel=NotificationChannel.EMAIL, recipient_id=uid, **common))
         if item.get("department_id") in hooks:
@@ -82,8 +84,9 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
     if not rows:
         return []
     created = Notification.objects.bulk_create(rows, batch_size=1000)
-    ids = [n.pk for n in created]
-    transaction.on_commit(lambda: notifications_enqueue(ids=ids))
+    ids = [n.pk for n in created if n.status == NotificationStatus.PENDING]
+    if ids:
+        transaction.on_commit(lambda: notifications_enqueue(ids=ids))
     return created
 
 
@@ -163,9 +166,10 @@ def _recipients(event) -> set[int]:
     return set()
 
 
-def notify_case_event(*, event) -> None:
+def notify_case_event(*, event, case=None) -> None:
     """Called by the workflow service inside its transaction for every case event:
-    writes the outbox rows for whoever should hear of it (delivery happens after commit)."""
+    writes the outbox rows for whoever should hear of it (delivery happens after commit).
+    `case`: the case as it is after the event, if the caller has it (else it is read)."""
     from .choices import MESSAGES
 
     if event.action not in MESSAGES:
@@ -173,7 +177,7 @@ def notify_case_event(*, event) -> None:
     from apps.cases.models import Case
 
     # The event may hold the case as it was before the transition: read the committed-to-be row.
-    case = Case.objects.get(pk=event.case_id)
+    case = case if case is not None else Case.objects.get(pk=event.case_id)
     event.case = case
     users = _recipients(event)
     users.discard(None)

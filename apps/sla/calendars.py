@@ -1,13 +1,16 @@
 """Loading business calendars from the database into `WorkCalendar`s, cached per process.
 
-A calendar is rebuilt when its row's `updated_at` moves (saving the calendar or one of its
-days in the admin touches it), so every process sees an admin's decision on the next lookup.
+The calendars' rows are kept in a `ProcessCache` (gridops.localcache); a calendar is rebuilt when
+its row's `updated_at` moves (saving the calendar or one of its days in the admin touches it), so
+every process sees an admin's decision within the cache's few seconds.
 """
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime
+
+from gridops.localcache import ProcessCache
 
 from .models import BusinessCalendar, CalendarDay, SlaPolicy
 from .worktime import ClockTime, WorkCalendar
@@ -18,14 +21,25 @@ _BUILTIN = WorkCalendar()
 CLOCK = ClockTime()
 
 
+def _rows_load() -> dict[int | None, dict]:
+    """Calendar rows by id, and the default one under None."""
+    rows = BusinessCalendar.objects.order_by("id").values(
+        "id", "updated_at", "work_periods", "use_public_holidays", "is_default"
+    )
+    by_id: dict[int | None, dict] = {}
+    for row in rows:
+        by_id[row["id"]] = row
+        if row["is_default"] and None not in by_id:
+            by_id[None] = row
+    return by_id
+
+
+_rows = ProcessCache("calendars", _rows_load, models=(BusinessCalendar, CalendarDay))
+
+
 def calendar_get(*, calendar_id: int | None = None) -> WorkCalendar:
     """The calendar with this id, or the default calendar (the built-in one if none is set)."""
-    qs = (
-        BusinessCalendar.objects.filter(pk=calendar_id)
-        if calendar_id
-        else BusinessCalendar.objects.filter(is_default=True)
-    )
-    row = qs.values("id", "updated_at", "work_periods", "use_public_holidays").first()
+    row = _rows.get().get(calendar_id or None)
     if row is None:
         return _BUILTIN
     cached = _cache.get(row["id"])
@@ -51,8 +65,10 @@ def calendar_touch(*, calendar_id: int) -> None:
     from django.utils import timezone
 
     BusinessCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
+    _rows.clear()
 
 
 def cache_clear() -> None:
+    _rows.clear()
     with _lock:
         _cache.clear()

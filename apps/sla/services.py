@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from gridops.errors import Conflict, DomainError, NotPermitted
+from gridops.localcache import ProcessCache
 
 from .calendars import timekeeper_for
 from .choices import (
@@ -35,25 +36,27 @@ APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # ---------------------------------------------------------------- policies
 
 
+def _policies_load() -> list[SlaPolicy]:
+    return list(SlaPolicy.objects.filter(is_active=True))
+
+
+_policies = ProcessCache("sla-policies", _policies_load, models=(SlaPolicy,))
+
+
 def policy_for(*, category, priority: str) -> SlaPolicy | None:
-    """category+priority, then category, then the parent category (+priority, any), then a default."""
+    """category+priority, then category, then the parent category (+priority, any), then a default.
+
+    Reads the active policies from the process's cache (gridops.localcache); the instances are
+    shared, so callers must not modify them."""
     cat_ids = [category.pk] if category is not None else []
     if category is not None and category.parent_id:
         cat_ids.append(category.parent_id)
-    from django.db.models import Q
-
-    candidates = list(
-        SlaPolicy.objects.filter(is_active=True, priority__in=[priority, ""]).filter(
-            Q(category_id__in=cat_ids) | Q(category__isnull=True)
-        )
-    )
     order = {cid: i for i, cid in enumerate(cat_ids)}
     order[None] = len(cat_ids)
-
-    def rank(p: SlaPolicy) -> tuple[int, int]:
-        return order.get(p.category_id, 99), 0 if p.priority == priority else 1
-
-    return min(candidates, key=rank) if candidates else None
+    candidates = [p for p in _policies.get() if p.priority in (priority, "") and p.category_id in order]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda p: (order[p.category_id], 0 if p.priority == priority else 1, p.pk))
 
 
 def _seconds(keeper: WorkCalendar | ClockTime, amount: int, unit: str, start: datetime) -> float:
@@ -109,7 +112,8 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
     """Called by the workflow service inside its transaction after every change of state:
     start, restart or stop the clock of the case's current stage."""
     stage = STAGE_FOR_STATE.get(to_state)
-    clock = CaseClock.objects.select_for_update().filter(case_id=case.pk).first()
+    is_new = not from_state  # the report: a new case has no clock and no requests yet
+    clock = None if is_new else CaseClock.objects.select_for_update().filter(case_id=case.pk).first()
     if clock is None:
         clock = CaseClock(case_id=case.pk)
     if stage is None:
@@ -123,7 +127,8 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
         return
     if clock.stage == stage and action not in RESTART_ACTIONS and clock.stage_round:
         return  # same stage goes on (e.g. dispatched -> in_progress)
-    _end_open_suspensions(case_id=case.pk, at=at)
+    if not is_new:
+        _end_open_suspensions(case_id=case.pk, at=at)
     policy = policy_for(category=case.category, priority=case.priority)
     keeper = timekeeper_for(policy)
     clock.policy = policy
@@ -140,7 +145,7 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
     clock.escalation_level = 0
     clock.limit_seconds = _seconds(keeper, *policy.limit(stage), at) if policy else 0
     _schedule(clock, keeper, policy)
-    clock.save()
+    clock.save(force_insert=is_new)
 
 
 def _end_open_suspensions(*, case_id: int, at: datetime) -> None:

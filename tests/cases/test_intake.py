@@ -139,3 +139,49 @@ def test_a_tracking_code_clash_is_retried_with_a_new_code(report, monkeypatch):
     second = report()
     assert second.tracking_code == "ABCDEFGHJKMN"
     assert Case.objects.count() == 2
+
+
+def test_api_intake_runs_a_fixed_short_list_of_queries(api_as, cast, category, report, django_assert_max_num_queries):
+    """Grid revision, officer, savepoint, case, event, clock, recipients, inbox row, release,
+    duplicates and their visibility: no look-up of the category, the policy or the cell."""
+    from apps.sla.models import SlaPolicy
+
+    SlaPolicy.objects.create(name="std", category=category)
+    client = api_as(cast.resident)
+    lon, lat = POINT["a"]
+    report()  # a duplicate to find
+    body = {"category": category.code, "description": "垃圾", "lon": lon, "lat": lat}
+    client.post("/api/v1/cases/", body, format="json")  # warm the process caches
+    with django_assert_max_num_queries(11):
+        response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 201 and response.json()["duplicates"]
+
+
+def test_a_category_switched_off_in_the_admin_is_refused_at_once(api_as, cast, category):
+    client = api_as(cast.resident)
+    lon, lat = POINT["a"]
+    body = {"category": category.code, "description": "垃圾", "lon": lon, "lat": lat}
+    assert client.post("/api/v1/cases/", body, format="json").status_code == 201
+    category.is_active = False
+    category.save()
+    refused = client.post("/api/v1/cases/", body, format="json")
+    assert refused.status_code == 400 and "category" in refused.json()
+
+
+def test_a_category_changed_elsewhere_is_seen_within_the_cache_time(api_as, cast, category, monkeypatch, settings):
+    """A change another process made (no signal here) reaches this one after GRIDOPS_CATALOG_CACHE_SECONDS."""
+    from apps.cases.models import Category
+    from gridops import localcache
+
+    settings.GRIDOPS_CATALOG_CACHE_SECONDS = 5
+    now = [1000.0]
+    monkeypatch.setattr(localcache, "_clock", lambda: now[0])
+    client = api_as(cast.resident)
+    lon, lat = POINT["a"]
+    body = {"category": category.code, "description": "垃圾", "lon": lon, "lat": lat}
+    assert client.post("/api/v1/cases/", body, format="json").status_code == 201
+    Category.objects.filter(pk=category.pk).update(is_active=False)
+    now[0] += 4
+    assert client.post("/api/v1/cases/", body, format="json").status_code == 201
+    now[0] += 2
+    assert client.post("/api/v1/cases/", body, format="json").status_code == 400

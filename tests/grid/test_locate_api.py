@@ -57,9 +57,16 @@ def test_a_cell_without_an_officer_answers_null(api, city):
 
 
 def test_a_point_outside_the_city_is_200_with_inside_false(api, city):
-    response = api.get(URL, {"lon": 116.39, "lat": 39.9})
+    response = api.get(URL, {"lon": 116.39, "lat": 39.9}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert response.json() == {"inside": False, "detail": "outside the service area"}
+
+
+def test_answers_follow_the_clients_language(api, city):
+    """The city's default language is Chinese; Accept-Language picks English."""
+    assert api.get(URL, {"lon": 116.39, "lat": 39.9}).json()["detail"] == "不在服务范围内"
+    english = api.get(URL, {"lon": 116.39, "lat": 39.9}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json()["detail"] == "outside the service area"
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,12 @@ def check_every_call(settings):
 
 def test_locate_routes_to_the_city_cells(city, check_every_call):
     found = locate(LON_A + 0.005, LAT_A + 0.005)
-    assert found == LocateResult(cell_id=city.cell_a.pk, cell_code=city.cell_a.code, area_id=city.community_d.pk)
+    assert found == LocateResult(
+        cell_id=city.cell_a.pk,
+        cell_code=city.cell_a.code,
+        area_id=city.community_d.pk,
+        area_path=city.community_d.path,
+    )
     assert locate(114.0151, 22.5049).cell_code == city.cell_b.code
     assert locate(LON_A + 0.01, LAT_A + 0.005).cell_code == city.cell_a.code  # shared edge: smaller code
     assert locate(120.0, 30.0) is None

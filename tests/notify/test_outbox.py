@@ -140,6 +140,8 @@ def test_broker_down_keeps_the_report_and_the_notification_pending_until_resent(
     make_case, cast, city, policy, broker, django_capture_on_commit_callbacks, caplog
 ):
     caplog.set_level(logging.WARNING, logger="apps.notify.services")
+    cast.handler_x.email = "handler_x@example.org"
+    cast.handler_x.save()
     with broker("redis://127.0.0.1:1/0"), django_capture_on_commit_callbacks(execute=True):
         case = make_case(local(2026, 11, 23, 9, 0), reporter_name="王小明", reporter_phone="13812345678")
         case_transition(case=case, actor=cast.dispatcher, action="register", at=local(2026, 11, 23, 9, 0))
@@ -148,7 +150,10 @@ def test_broker_down_keeps_the_report_and_the_notification_pending_until_resent(
         )
     case.refresh_from_db()
     assert case.state == "dispatched"
-    pending = Notification.objects.filter(case=case, key="dispatch")
+    # The in-app row is the inbox entry, delivered by being written; the email waits for a worker.
+    inbox = Notification.objects.get(case=case, key="dispatch", channel="inapp", recipient=cast.handler_x)
+    assert inbox.status == "sent"
+    pending = Notification.objects.filter(case=case, key="dispatch").exclude(channel="inapp")
     assert pending.exists() and set(pending.values_list("status", flat=True)) == {"pending"}
     assert "enqueue failed" in caplog.text
     assert "13812345678" not in caplog.text and "王小明" not in caplog.text

@@ -10,6 +10,7 @@ from apps.accounts.models import Department, User
 
 from ..choices import CaseState, Channel, PhotoKind
 from ..models import Case, CaseEvent, CasePhoto, Category
+from ..selectors import category_by_ref
 
 CRS_CHOICES = [("wgs84", "WGS84"), ("gcj02", "GCJ-02"), ("bd09", "BD-09")]
 
@@ -21,11 +22,7 @@ class CategoryRefField(serializers.CharField):
     """A category by code (or numeric id)."""
 
     def to_internal_value(self, data):
-        value = str(super().to_internal_value(data)).strip()
-        qs = Category.objects.select_related("default_department")
-        found = qs.filter(code=value).first()
-        if found is None and value.isdigit():
-            found = qs.filter(pk=int(value)).first()
+        found = category_by_ref(str(super().to_internal_value(data)))
         if found is None or not found.is_active:
             raise serializers.ValidationError(_("Unknown or inactive category."))
         return found
