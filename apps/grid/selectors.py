@@ -24,6 +24,7 @@ def cell_responsible_officer(*, cell: Cell | int, at: datetime | None = None) ->
 
     The primary assignment in force, unless that officer is on leave: then the first backup
     in force who is not on leave (earliest assignment first). If everyone is away, the primary.
+    A deactivated account is never responsible (its assignments are as good as ended).
     """
     officer_id = cell_responsible_officer_id(cell=cell, at=at)
     return User.objects.filter(pk=officer_id).first() if officer_id is not None else None
@@ -44,13 +45,13 @@ def _responsible_officer_ids(*, cell_ids: list[int], at: datetime) -> dict[int, 
     if not cell_ids:
         return {}
     q = connection.ops.quote_name
-    assignment, leave = CellAssignment._meta, OfficerLeave._meta
+    assignment, leave, user = CellAssignment._meta, OfficerLeave._meta, User._meta
     when = connection.ops.adapt_datetimefield_value(at)
     marks = ", ".join(["%s"] * len(cell_ids))
     sql = (
         f"SELECT a.cell_id, a.officer_id, a.kind, EXISTS (SELECT 1 FROM {q(leave.db_table)} l"
         " WHERE l.officer_id = a.officer_id AND l.starts_at <= %s AND l.ends_at > %s)"
-        f" FROM {q(assignment.db_table)} a"
+        f" FROM {q(assignment.db_table)} a JOIN {q(user.db_table)} u ON u.id = a.officer_id AND u.is_active"
         f" WHERE a.cell_id IN ({marks}) AND a.valid_from <= %s AND (a.valid_until IS NULL OR a.valid_until > %s)"
         " ORDER BY a.cell_id, a.valid_from, a.id"
     )

@@ -46,12 +46,18 @@ EMAIL_KEYS = frozenset({"dispatch", "sla_escalation", "suspension_request", "ext
 def notifications_create(*, items: list[dict], at: datetime | None = None) -> list[Notification]:
     """Write outbox rows for many messages in a few queries and deliver them after commit.
 
-    Each item: case, event (optional), key, params, user_ids (in-app, plus email for
-    EMAIL_KEYS when the user has an address), department_id (its webhook, if set).
+    Each item: case, event (optional), key, params, user_ids (an in-app row each, plus an email
+    for EMAIL_KEYS to those who are active and have an address), department_id (its webhook, if set).
     """
     at = at or timezone.now()
     user_ids = {uid for item in items for uid in item.get("user_ids", ())}
-    emails = dict(User.objects.filter(pk__in=user_ids, is_active=True).values_list("pk", "email")) if user_ids else {}
+    wants_email = any(item.get("email", item["key"] in EMAIL_KEYS) for item in items if item.get("user_ids"))
+    # Addresses only when some message goes by email (a report's in-app row needs no look-up).
+    emails = (
+        dict(User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="").values_list("pk", "email"))
+        if wants_email
+        else {}
+    )
     dept_ids = {item["department_id"] for item in items if item.get("department_id")}
     hooks = (
         set(
@@ -73,9 +79,9 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
             "next_attempt_at": at + FIRST_RESEND_DELAY,
         }
         delivered = {"status": NotificationStatus.SENT, "sent_at": at, "next_attempt_at": None}
-        for uid in sorted(u for u in item.get("user_ids", ()) if u in emails):
+        for uid in sorted(item.get("user_ids", ())):
             rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **(common | delivered)))
-            if emails[uid] and item.get("email", item["key"] in EMAIL_KEYS):
+            if uid in emails and item.get("email", item["key"] in EMAIL_KEYS):
                 rows.append(Notification(channel=NotificationChannel.EMAIL, recipient_id=uid, **common))
         if item.get("department_id") in hooks:
             rows.append(

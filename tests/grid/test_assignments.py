@@ -42,6 +42,19 @@ def test_backup_takes_over_while_primary_is_on_leave(cast, city):
     assert cell_responsible_officer(cell=city.cell_a, at=now + timedelta(days=5)) == cast.officer_a
 
 
+def test_a_deactivated_primary_is_never_responsible(cast, city):
+    now = timezone.now()
+    services.assignment_create(
+        cell=city.cell_a, officer=cast.officer_c, kind=AssignmentKind.BACKUP, valid_from=now - timedelta(days=1)
+    )
+    cast.officer_a.is_active = False
+    cast.officer_a.save()
+    assert cell_responsible_officer(cell=city.cell_a, at=now) == cast.officer_c
+    cast.officer_c.is_active = False
+    cast.officer_c.save()
+    assert cell_responsible_officer(cell=city.cell_a, at=now) is None
+
+
 def test_only_officers_can_be_assigned(cast, city):
     with pytest.raises(DomainError) as err:
         services.assignment_create(cell=city.cell_a, officer=cast.handler_x)
