@@ -3,10 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.workbench.views import home
+
+admin.site.site_header = _("gridops administration")
+admin.site.site_title = _("gridops administration")
+admin.site.index_title = _("People, grid, categories and time limits")
 
 api_v1 = [
     path("grid/", include("apps.grid.api_urls")),

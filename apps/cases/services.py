@@ -181,7 +181,9 @@ def case_intake(
     lon, lat, located = _locate(lon=lon, lat=lat, crs=crs, address=address)
     # The locator's index knows the cell's code, area and path: no need to read the cell (its
     # boundary is large). A deferred instance, as `.only("id", "code", "area_id")` would give.
-    cell = Cell.from_db(DEFAULT_DB_ALIAS, ["id", "code", "area_id"], [located.cell_id, located.cell_code, located.area_id])
+    cell = Cell.from_db(
+        DEFAULT_DB_ALIAS, ["id", "code", "area_id"], [located.cell_id, located.cell_code, located.area_id]
+    )
     officer_id = cell_responsible_officer_id(cell=located.cell_id, at=at)
 
     reporter = actor if actor is not None and getattr(actor, "role", None) == Role.RESIDENT else None

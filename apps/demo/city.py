@@ -62,27 +62,45 @@ def _out(stdout, text: str) -> None:
 
 def _area(code: str, name: str, name_en: str, level: str, parent: Area | None, geom) -> Area:
     geojson = shapes.geojson(geom)
-    area = Area(code=code, name=name, name_en=name_en, level=level, parent=parent,
-                path=grid_services.area_path_for(code=code, parent=parent), geometry=geojson)
+    area = Area(
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=level,
+        parent=parent,
+        path=grid_services.area_path_for(code=code, parent=parent),
+        geometry=geojson,
+    )
     area.min_lon, area.min_lat, area.max_lon, area.max_lat = geometry_summary(geojson).bbox
     return area
 
 
 def _build_areas(rng: random.Random) -> tuple[Area, list[Area], list[Area], list[tuple[Area, object]]]:
     """Create the area tree; returns the city, districts, subdistricts and (community, shape) pairs."""
-    city = Area.objects.bulk_create([_area(CITY_CODE, CITY_NAME, CITY_NAME_EN, AreaLevel.CITY, None,
-                                           shapes.city_outline())])[0]
+    city = Area.objects.bulk_create(
+        [_area(CITY_CODE, CITY_NAME, CITY_NAME_EN, AreaLevel.CITY, None, shapes.city_outline())]
+    )[0]
     district_geoms = shapes.district_shapes()
-    districts = Area.objects.bulk_create([
-        _area(code, name, name_en, AreaLevel.DISTRICT, city, geom)
-        for (code, name, name_en, _seeds), geom in zip(shapes.DISTRICTS, district_geoms, strict=True)
-    ])
+    districts = Area.objects.bulk_create(
+        [
+            _area(code, name, name_en, AreaLevel.DISTRICT, city, geom)
+            for (code, name, name_en, _seeds), geom in zip(shapes.DISTRICTS, district_geoms, strict=True)
+        ]
+    )
     subdistricts, sub_geoms = [], []
     for district, geom in zip(districts, district_geoms, strict=True):
         names = shapes.SUBDISTRICTS[district.code]
         for n, (name, name_en), part in zip(range(1, 99), names, shapes.split(geom, len(names), rng), strict=False):
-            subdistricts.append(_area(f"{district.code}{n:03d}", f"{name}街道", f"{name_en} Subdistrict",
-                                      AreaLevel.SUBDISTRICT, district, part))
+            subdistricts.append(
+                _area(
+                    f"{district.code}{n:03d}",
+                    f"{name}街道",
+                    f"{name_en} Subdistrict",
+                    AreaLevel.SUBDISTRICT,
+                    district,
+                    part,
+                )
+            )
             sub_geoms.append(part)
     subdistricts = Area.objects.bulk_create(subdistricts)
     community_names = iter(shapes.community_names(rng))
@@ -91,8 +109,9 @@ def _build_areas(rng: random.Random) -> tuple[Area, list[Area], list[Area], list
         count = max(4, min(18, round(approx_area_m2(geom) / 1e6 / COMMUNITY_KM2)))
         for n, part in enumerate(shapes.split(geom, count, rng), start=1):
             name, name_en = next(community_names)
-            communities.append(_area(f"{sub.code}{n:03d}", f"{name}社区", f"{name_en} Community",
-                                     AreaLevel.COMMUNITY, sub, part))
+            communities.append(
+                _area(f"{sub.code}{n:03d}", f"{name}社区", f"{name_en} Community", AreaLevel.COMMUNITY, sub, part)
+            )
             com_geoms.append(part)
     communities = Area.objects.bulk_create(communities, batch_size=500)
     return city, districts, subdistricts, list(zip(communities, com_geoms, strict=True))
@@ -110,8 +129,15 @@ def _build_cells(communities: list[tuple[Area, object]], cell_size_m: float) -> 
             geojson = shapes.geojson(piece)
             summary = geometry_summary(geojson)
             code = f"{community.code}{n:0{width}d}"
-            cell = Cell(code=code, name=f"{community.name}第{n}网格", name_en=f"{community.name_en} grid {n}",
-                        area=community, path=f"{community.path}{code}/", geometry=geojson, area_m2=summary.area_m2)
+            cell = Cell(
+                code=code,
+                name=f"{community.name}第{n}网格",
+                name_en=f"{community.name_en} grid {n}",
+                area=community,
+                path=f"{community.path}{code}/",
+                geometry=geojson,
+                area_m2=summary.area_m2,
+            )
             cell.min_lon, cell.min_lat, cell.max_lon, cell.max_lat = summary.bbox
             cells.append(cell)
     Cell.objects.bulk_create(cells, batch_size=500)
@@ -123,8 +149,13 @@ def _build_cells(communities: list[tuple[Area, object]], cell_size_m: float) -> 
 
 def _departments() -> dict[str, Department]:
     existing = {d.code: d for d in Department.objects.all()}
-    Department.objects.bulk_create([Department(code=code, name=name, name_en=name_en)
-                                    for code, name, name_en in DEPARTMENTS if code not in existing])
+    Department.objects.bulk_create(
+        [
+            Department(code=code, name=name, name_en=name_en)
+            for code, name, name_en in DEPARTMENTS
+            if code not in existing
+        ]
+    )
     return {d.code: d for d in Department.objects.all()}
 
 
@@ -133,16 +164,26 @@ def _chunks(cells: list[Cell], rng: random.Random, first: int | None = None) -> 
     runs, i = [], 0
     while i < len(cells):
         size = first if (first and not runs) else rng.choices([1, 2, 3], weights=[3, 4, 3])[0]
-        runs.append(cells[i:i + size])
+        runs.append(cells[i : i + size])
         i += size
     return runs
 
 
-def _supervisors(people: PeopleBuilder, city: Area, districts: list[Area], subdistricts: list[Area],
-                 communities: list[Area], demo_community: Area) -> dict[int, User]:
+def _supervisors(
+    people: PeopleBuilder,
+    city: Area,
+    districts: list[Area],
+    subdistricts: list[Area],
+    communities: list[Area],
+    demo_community: Area,
+) -> dict[int, User]:
     """A supervisor for every area, each reporting to the one above; keyed by area id."""
-    special = {city.code: "supervisor_city", "440304": "supervisor", DEMO_SUBDISTRICT: "supervisor_subdistrict",
-               demo_community.code: "supervisor_community"}
+    special = {
+        city.code: "supervisor_city",
+        "440304": "supervisor",
+        DEMO_SUBDISTRICT: "supervisor_subdistrict",
+        demo_community.code: "supervisor_community",
+    }
     by_area: dict[int, User] = {}
     for level in ([city], districts, subdistricts, communities):
         for area in level:
@@ -158,8 +199,12 @@ def _staff(people: PeopleBuilder, departments: dict[str, Department], city_super
         heads[code] = people.add(f"{code.lower()}_head", Role.HANDLER, department=dept, reports_to=city_supervisor)
     people.save()
     for code, dept in departments.items():
-        people.add("handler" if code == "SAN" else f"{code.lower()}_handler", Role.HANDLER, department=dept,
-                   reports_to=heads[code])
+        people.add(
+            "handler" if code == "SAN" else f"{code.lower()}_handler",
+            Role.HANDLER,
+            department=dept,
+            reports_to=heads[code],
+        )
     people.add("admin", Role.ADMIN, full_name="系统管理员", is_staff=True, is_superuser=True)
     for n in range(1, 4):
         people.add("dispatcher" if n == 1 else f"dispatcher{n}", Role.DISPATCHER, reports_to=city_supervisor)
@@ -170,8 +215,14 @@ def _staff(people: PeopleBuilder, departments: dict[str, Department], city_super
     people.save()
 
 
-def _officers(people: PeopleBuilder, cells_by_community: dict[int, list[Cell]], communities: list[Area],
-              supervisors: dict[int, User], demo_community: Area, rng: random.Random):
+def _officers(
+    people: PeopleBuilder,
+    cells_by_community: dict[int, list[Cell]],
+    communities: list[Area],
+    supervisors: dict[int, User],
+    demo_community: Area,
+    rng: random.Random,
+):
     """An officer for every run of cells; returns [(officer, cells, backup officer or None)]."""
     runs = []
     count = 0
@@ -199,12 +250,14 @@ def _assign(runs, valid_from) -> int:
     assignments, grants = [], set()
     for officer, chunk, backup in runs:
         for cell in chunk:
-            assignments.append(CellAssignment(cell=cell, officer=officer, kind=AssignmentKind.PRIMARY,
-                                              valid_from=valid_from))
+            assignments.append(
+                CellAssignment(cell=cell, officer=officer, kind=AssignmentKind.PRIMARY, valid_from=valid_from)
+            )
             grants.add((officer.pk, cell.pk))
             if backup is not None:
-                assignments.append(CellAssignment(cell=cell, officer=backup, kind=AssignmentKind.BACKUP,
-                                                  valid_from=valid_from))
+                assignments.append(
+                    CellAssignment(cell=cell, officer=backup, kind=AssignmentKind.BACKUP, valid_from=valid_from)
+                )
                 grants.add((backup.pk, cell.pk))
     CellAssignment.objects.bulk_create(assignments, batch_size=2000)
     CellUserObjectPermission.objects.bulk_create(
@@ -218,8 +271,10 @@ def _assign(runs, valid_from) -> int:
 def load(*, stdout=None, cell_size_m: float = CELL_SIZE_M) -> CityReport:
     """Load the demo city into an empty grid."""
     if Area.objects.exists():
-        raise CommandError("The database already has a grid: the demo city loads only into an empty one "
-                           "(use load_demo --if-empty to keep existing data).")
+        raise CommandError(
+            "The database already has a grid: the demo city loads only into an empty one "
+            "(use load_demo --if-empty to keep existing data)."
+        )
     if User.objects.filter(username="admin").exists():
         raise CommandError("A user named 'admin' exists already: the demo city loads only into an empty database.")
     started = time.monotonic()
@@ -228,8 +283,9 @@ def load(*, stdout=None, cell_size_m: float = CELL_SIZE_M) -> CityReport:
     city, districts, subdistricts, community_shapes = _build_areas(rng)
     communities = [c for c, _ in community_shapes]
     cells_by_community = _build_cells(community_shapes, cell_size_m)
-    demo_community = next(c for c in communities if c.parent_id == next(
-        s.pk for s in subdistricts if s.code == DEMO_SUBDISTRICT))
+    demo_community = next(
+        c for c in communities if c.parent_id == next(s.pk for s in subdistricts if s.code == DEMO_SUBDISTRICT)
+    )
 
     people = PeopleBuilder(rng=rng)
     supervisors = _supervisors(people, city, districts, subdistricts, communities, demo_community)
@@ -240,16 +296,29 @@ def load(*, stdout=None, cell_size_m: float = CELL_SIZE_M) -> CityReport:
     assignments = _assign(runs, valid_from=now - timedelta(days=365))
 
     on_leave = User.objects.get(username="officer2")
-    grid_services.leave_create(officer=on_leave, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=6),
-                               reason="年假 / annual leave")
+    grid_services.leave_create(
+        officer=on_leave,
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=6),
+        reason="年假 / annual leave",
+    )
     grid_services.grid_revision_bump()
 
     cells = sum(len(v) for v in cells_by_community.values())
-    report = CityReport(districts=len(districts), subdistricts=len(subdistricts), communities=len(communities),
-                        cells=cells, officers=len(runs), users=User.objects.count(),
-                        seconds=round(time.monotonic() - started, 1))
-    _out(stdout, f"City: {report.districts} districts, {report.subdistricts} subdistricts, "
-                 f"{report.communities} communities, {report.cells} cells ({cell_size_m:g} m), "
-                 f"{report.officers} officers, {assignments} assignments, {report.users} users "
-                 f"in {report.seconds} s.")
+    report = CityReport(
+        districts=len(districts),
+        subdistricts=len(subdistricts),
+        communities=len(communities),
+        cells=cells,
+        officers=len(runs),
+        users=User.objects.count(),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    _out(
+        stdout,
+        f"City: {report.districts} districts, {report.subdistricts} subdistricts, "
+        f"{report.communities} communities, {report.cells} cells ({cell_size_m:g} m), "
+        f"{report.officers} officers, {assignments} assignments, {report.users} users "
+        f"in {report.seconds} s.",
+    )
     return report

@@ -49,11 +49,18 @@ class PeopleBuilder:
     pending: list[User] = field(default_factory=list)
     _phones: set[str] = field(default_factory=set)
 
-    def add(self, username: str, role: str, *, full_name: str = "", department: Department | None = None,
-            **extra) -> User:
-        user = User(username=username, role=role, full_name=full_name or person_name(self.rng),
-                    department=department, password=self.password_hash, phone=extra.pop("phone", "") or self.phone(),
-                    **extra)
+    def add(
+        self, username: str, role: str, *, full_name: str = "", department: Department | None = None, **extra
+    ) -> User:
+        user = User(
+            username=username,
+            role=role,
+            full_name=full_name or person_name(self.rng),
+            department=department,
+            password=self.password_hash,
+            phone=extra.pop("phone", "") or self.phone(),
+            **extra,
+        )
         self.pending.append(user)
         return user
 

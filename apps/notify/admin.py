@@ -1,3 +1,5 @@
+"""The outbox in the admin: to look at, not to write (rows come from the services)."""
+
 from django.contrib import admin
 
 from .models import Notification
@@ -19,5 +21,14 @@ class NotificationAdmin(admin.ModelAdmin):
         "read_at",
     ]
     list_filter = ["channel", "status", "key"]
+    list_select_related = ["recipient", "department", "case"]
     raw_id_fields = ["recipient", "department", "case", "event"]
-    readonly_fields = ["last_error", "attempts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -21,7 +21,17 @@ class ResidentReportForm(LocatedReportForm):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
     )
 
-    field_order = ["category", "description", "address", "lon", "lat", "crs", "photos", "reporter_name", "reporter_phone"]
+    field_order = [
+        "category",
+        "description",
+        "address",
+        "lon",
+        "lat",
+        "crs",
+        "photos",
+        "reporter_name",
+        "reporter_phone",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -197,7 +197,10 @@ def reopen(request, pk: int):
     if form.is_valid():
         try:
             case_services.case_transition(
-                case=case, actor=request.user, action=Action.REOPEN, note=form.cleaned_data["note"],
+                case=case,
+                actor=request.user,
+                action=Action.REOPEN,
+                note=form.cleaned_data["note"],
                 expected_version=case.version,
             )
         except Conflict:

@@ -15,6 +15,7 @@ import sys
 import threading
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def _beat_loop(stop: threading.Event, interval_s: float) -> None:
 
 class SlaConfig(AppConfig):
     name = "apps.sla"
-    verbose_name = "SLA"
+    verbose_name = _("Time limits (SLA)")
     default_auto_field = "django.db.models.BigAutoField"
     beat_thread: threading.Thread | None = None
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkbenchConfig(AppConfig):
     name = "apps.workbench"
+    verbose_name = _("Workbench")
     default_auto_field = "django.db.models.BigAutoField"

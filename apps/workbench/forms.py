@@ -54,9 +54,7 @@ class PhotosField(forms.FileField):
         if self.required and not files:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(
-                _("At most %(n)d photos, please.") % {"n": MAX_PHOTOS}, code="too_many"
-            )
+            raise forms.ValidationError(_("At most %(n)d photos, please.") % {"n": MAX_PHOTOS}, code="too_many")
         return files
 
 
@@ -147,7 +145,17 @@ class HotlineIntakeForm(LocatedReportForm):
     reporter_name = forms.CharField(label=_("Caller's name"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("Caller's phone"), max_length=32, required=False)
 
-    field_order = ["reporter_name", "reporter_phone", "category", "description", "address", "crs", "lon", "lat", "photos"]
+    field_order = [
+        "reporter_name",
+        "reporter_phone",
+        "category",
+        "description",
+        "address",
+        "crs",
+        "lon",
+        "lat",
+        "photos",
+    ]
 
 
 class PatrolReportForm(LocatedReportForm):

@@ -94,9 +94,7 @@ def _queue(user, cases):
     if role in (Role.DISPATCHER, Role.ADMIN):
         return _("Waiting for registration or dispatch"), cases.filter(state__in=[S.REPORTED, S.REGISTERED])
     if role == Role.HANDLER:
-        return _("Dispatched to my department and in progress"), cases.filter(
-            state__in=[S.DISPATCHED, S.IN_PROGRESS]
-        )
+        return _("Dispatched to my department and in progress"), cases.filter(state__in=[S.DISPATCHED, S.IN_PROGRESS])
     if role == Role.OFFICER:
         return _("To verify, newly reported and assigned to me"), cases.filter(
             Q(state__in=[S.RESOLVED, S.REPORTED]) | Q(assignee=user, state__in=[S.DISPATCHED, S.IN_PROGRESS])
@@ -118,8 +116,8 @@ def dashboard(request):
     title, queue = _queue(user, cases)
     queue = queue.select_related("sla_clock")
     # Oldest first: what has waited longest comes first.
-    queue = list(queue.order_by("created_at", "id")[:QUEUE_SIZE]) if user.role != Role.HOTLINE else list(
-        queue[:QUEUE_SIZE]
+    queue = (
+        list(queue.order_by("created_at", "id")[:QUEUE_SIZE]) if user.role != Role.HOTLINE else list(queue[:QUEUE_SIZE])
     )
     return render(
         request,
@@ -161,9 +159,7 @@ def filter_cases(cases, data: dict):
         cases = cases.filter(created_at__lt=_day_start(data["created_before"] + dt.timedelta(days=1)))
     q = (data.get("q") or "").strip()
     if q:
-        cases = cases.filter(
-            Q(tracking_code__iexact=q) | Q(description__icontains=q) | Q(address__icontains=q)
-        )
+        cases = cases.filter(Q(tracking_code__iexact=q) | Q(description__icontains=q) | Q(address__icontains=q))
     return cases
 
 
@@ -198,8 +194,19 @@ def _action_form(case, action: str, data=None, files=None) -> ActionForm:
 
 
 # The step forward first, the side exits (merge, return, rework, reject) after it.
-ACTION_ORDER = [Action.REGISTER, Action.DISPATCH, Action.ACCEPT, Action.RESOLVE, Action.VERIFY_PASS,
-                Action.SELF_HANDLE, Action.REOPEN, Action.MERGE, Action.RETURN, Action.VERIFY_FAIL, Action.REJECT]
+ACTION_ORDER = [
+    Action.REGISTER,
+    Action.DISPATCH,
+    Action.ACCEPT,
+    Action.RESOLVE,
+    Action.VERIFY_PASS,
+    Action.SELF_HANDLE,
+    Action.REOPEN,
+    Action.MERGE,
+    Action.RETURN,
+    Action.VERIFY_FAIL,
+    Action.REJECT,
+]
 
 
 def _render_detail(request, case, *, bound_forms=None, contact=None, status=200):
@@ -283,7 +290,8 @@ def case_act(request, pk: int, action: str):
             else:
                 messages.success(
                     request,
-                    _("%(action)s: done for case %(code)s.") % {"action": Action(action).label, "code": case.tracking_code},
+                    _("%(action)s: done for case %(code)s.")
+                    % {"action": Action(action).label, "code": case.tracking_code},
                 )
                 return redirect("workbench:case_detail", pk=case.pk)
     if action not in case_selectors.case_actions_for_user(user=request.user, case=case):
@@ -365,7 +373,11 @@ def patrol_report(request):
                         photos=data.get("after_photos") or (),
                     )
         except DomainError as err:
-            aliases = {"note": "handle_note", "photos": "after_photos", "after_photo": "after_photos"} if stage == "self_handle" else None
+            aliases = (
+                {"note": "handle_note", "photos": "after_photos", "after_photo": "after_photos"}
+                if stage == "self_handle"
+                else None
+            )
             add_domain_error(form, err, aliases=aliases)
         else:
             return render(request, "workbench/intake_done.html", {"case": case, "patrol": True})

@@ -73,8 +73,9 @@ def test_return_clears_the_department(cast, case_in):
 def test_dispatch_to_a_handler_of_another_department_is_refused(cast, city, case_in):
     case = case_in("registered")
     with pytest.raises(DomainError) as err:
-        services.case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x,
-                                 assignee=cast.handler_y)
+        services.case_transition(
+            case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, assignee=cast.handler_y
+        )
     assert err.value.field == "assignee"
     with pytest.raises(DomainError) as err:
         services.case_transition(case=case, actor=cast.dispatcher, action="dispatch", assignee=cast.resident)

@@ -86,3 +86,16 @@ def test_inbox_page_marks_all_read(client, filled):
 def test_inbox_page_needs_login(client, db):
     res = client.get(reverse("notify:inbox"))
     assert res.status_code == 302 and "login" in res["Location"]
+
+
+def test_the_outbox_is_read_only_in_the_admin(client, cast, filled):
+    from apps.notify.models import Notification
+
+    client.force_login(cast.admin)
+    listing = client.get("/admin/notify/notification/", HTTP_ACCEPT_LANGUAGE="en")
+    assert listing.status_code == 200
+    assert "gridops administration" in listing.content.decode()
+    assert client.get("/admin/notify/notification/add/").status_code == 403
+    row = Notification.objects.first()
+    client.post(f"/admin/notify/notification/{row.pk}/delete/", {"post": "yes"})
+    assert Notification.objects.filter(pk=row.pk).exists()

@@ -10,9 +10,17 @@ from tests.workbench.helpers import png
 
 
 def form_data(cats, **overrides):
-    data = {"category": cats["garbage"].pk, "description": "小区门口垃圾堆了三天", "address": "",
-            "lon": LON_A + 0.004, "lat": LAT_A + 0.004, "crs": "wgs84", "reporter_name": "", "reporter_phone": "",
-            **overrides}
+    data = {
+        "category": cats["garbage"].pk,
+        "description": "小区门口垃圾堆了三天",
+        "address": "",
+        "lon": LON_A + 0.004,
+        "lat": LAT_A + 0.004,
+        "crs": "wgs84",
+        "reporter_name": "",
+        "reporter_phone": "",
+        **overrides,
+    }
     return {k: v for k, v in data.items() if v is not None}
 
 

@@ -118,7 +118,10 @@ def test_rating_an_open_report_is_refused(client_as, cast, cats):
 def test_resident_reopens_within_the_window(client_as, cast, city, cats):
     case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
     client = client_as(cast.resident)
-    assert reverse("portal:reopen", args=[case.pk]) in client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+    assert (
+        reverse("portal:reopen", args=[case.pk])
+        in client.get(reverse("portal:my_report", args=[case.pk])).content.decode()
+    )
     response = client.post(reverse("portal:reopen", args=[case.pk]), {"note": "垃圾又堆起来了"})
     assert response.status_code == 302
     case.refresh_from_db()

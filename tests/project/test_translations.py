@@ -36,8 +36,12 @@ def test_every_marked_string_in_the_source_is_in_the_chinese_catalogue(tmp_path)
     shutil.copytree(ROOT / "static" / "js", tmp_path / "static" / "js")
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
     for domain in ("django", "djangojs"):
-        subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "--no-obsolete"],
-                       cwd=tmp_path, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "-d", domain, "--no-obsolete"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
         assert untranslated(polib.pofile(str(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po"))) == []
 
 

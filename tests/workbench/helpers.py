@@ -24,22 +24,40 @@ def png(name: str = "photo.png", color=(200, 40, 40)) -> SimpleUploadedFile:
 def make_categories(city) -> dict[str, Category]:
     env = Category.objects.create(code="E01", name="市容环境", name_en="City appearance", kind=CategoryKind.EVENT)
     garbage = Category.objects.create(
-        code="E0101", name="暴露垃圾", name_en="Exposed garbage", kind=CategoryKind.EVENT, parent=env,
+        code="E0101",
+        name="暴露垃圾",
+        name_en="Exposed garbage",
+        kind=CategoryKind.EVENT,
+        parent=env,
         default_department=city.dept_x,
     )
-    roads = Category.objects.create(code="C02", name="道路交通", name_en="Roads and traffic",
-                                    kind=CategoryKind.COMPONENT)
+    roads = Category.objects.create(
+        code="C02", name="道路交通", name_en="Roads and traffic", kind=CategoryKind.COMPONENT
+    )
     pothole = Category.objects.create(
-        code="C0201", name="道路破损", name_en="Damaged road", kind=CategoryKind.COMPONENT, parent=roads,
+        code="C0201",
+        name="道路破损",
+        name_en="Damaged road",
+        kind=CategoryKind.COMPONENT,
+        parent=roads,
         default_department=city.dept_y,
     )
     return {"env": env, "garbage": garbage, "roads": roads, "pothole": pothole}
 
 
-def report(category: Category, *, actor=None, lon: float = LON_A + 0.005, lat: float = LAT_A + 0.005,
-           description: str = "路边堆放了很多垃圾", channel: str = Channel.RESIDENT_WEB, **extra) -> Case:
-    return case_services.case_intake(actor=actor, channel=channel, category=category, description=description,
-                                     lon=lon, lat=lat, **extra)
+def report(
+    category: Category,
+    *,
+    actor=None,
+    lon: float = LON_A + 0.005,
+    lat: float = LAT_A + 0.005,
+    description: str = "路边堆放了很多垃圾",
+    channel: str = Channel.RESIDENT_WEB,
+    **extra,
+) -> Case:
+    return case_services.case_intake(
+        actor=actor, channel=channel, category=category, description=description, lon=lon, lat=lat, **extra
+    )
 
 
 def advance(case: Case, cast, city, to: str) -> Case:

@@ -36,11 +36,18 @@ def test_a_resident_may_not_use_the_workbench(client_as, cast, page):
 @pytest.mark.parametrize(
     ("who", "status"),
     [
-        ("officer_a", 200), ("officer_b", 404), ("officer_c", 404),
-        ("handler_x", 200), ("handler_y", 404),
-        ("dispatcher", 200), ("hotline", 200), ("admin", 200),
-        ("supervisor_d", 200), ("supervisor_e", 404),
-        ("resident", 403), ("resident2", 403),
+        ("officer_a", 200),
+        ("officer_b", 404),
+        ("officer_c", 404),
+        ("handler_x", 200),
+        ("handler_y", 404),
+        ("dispatcher", 200),
+        ("hotline", 200),
+        ("admin", 200),
+        ("supervisor_d", 200),
+        ("supervisor_e", 404),
+        ("resident", 403),
+        ("resident2", 403),
     ],
 )
 def test_case_detail_is_shown_only_within_scope(client_as, cast, city, cats, who, status):
@@ -66,14 +73,25 @@ def test_case_outside_scope_is_404_for_actions_and_contact_too(client_as, cast, 
     assert case.state == CaseState.REPORTED
 
 
-@pytest.mark.parametrize(("who", "status"), [("hotline", 200), ("dispatcher", 200), ("admin", 200),
-                                             ("officer_a", 403), ("handler_x", 403), ("supervisor_d", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("hotline", 200),
+        ("dispatcher", 200),
+        ("admin", 200),
+        ("officer_a", 403),
+        ("handler_x", 403),
+        ("supervisor_d", 403),
+    ],
+)
 def test_hotline_intake_is_for_call_takers(client_as, cast, cats, who, status):
     assert client_as(getattr(cast, who)).get(reverse("workbench:hotline_intake")).status_code == status
 
 
-@pytest.mark.parametrize(("who", "status"), [("officer_a", 200), ("officer_c", 200), ("dispatcher", 403),
-                                             ("handler_x", 403), ("hotline", 403)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("officer_a", 200), ("officer_c", 200), ("dispatcher", 403), ("handler_x", 403), ("hotline", 403)],
+)
 def test_patrol_report_is_for_grid_officers(client_as, cast, cats, who, status):
     assert client_as(getattr(cast, who)).get(reverse("workbench:patrol_report")).status_code == status
 

@@ -86,8 +86,10 @@ def test_a_stale_form_is_a_conflict_and_changes_nothing(client_as, cast, cats):
     client = client_as(cast.dispatcher)
     act(client, case, "register")
     case.refresh_from_db()
-    response = client.post(reverse("workbench:case_act", args=[case.pk, "reject"]),
-                           {"reject-note": "重复", "reject-expected_version": stale_version})
+    response = client.post(
+        reverse("workbench:case_act", args=[case.pk, "reject"]),
+        {"reject-note": "重复", "reject-expected_version": stale_version},
+    )
     assert response.status_code in (400, 409)
     case.refresh_from_db()
     assert case.state == CaseState.REGISTERED and events(case, "reject") == 0
@@ -190,7 +192,7 @@ class TestContact:
 
 def _queue_html(client):
     html = client.get(reverse("workbench:dashboard")).content.decode()
-    return html[html.index("<h2>"):]  # the queue section, after the counts
+    return html[html.index("<h2>") :]  # the queue section, after the counts
 
 
 def test_dashboard_queues_show_what_waits_for_each_role(client_as, cast, city, cats):
@@ -216,8 +218,10 @@ def test_supervisor_queue_shows_escalated_cases_of_their_area(client_as, cast, c
 
     calm = report(cats["garbage"], actor=cast.resident)
     late = report(cats["garbage"], actor=cast.resident2)
-    CaseClock.objects.update_or_create(case=late, defaults={
-        "escalation_level": 1, "stage": "register", "deadline": timezone.now() - timedelta(hours=1)})
+    CaseClock.objects.update_or_create(
+        case=late,
+        defaults={"escalation_level": 1, "stage": "register", "deadline": timezone.now() - timedelta(hours=1)},
+    )
     CaseClock.objects.filter(case=calm).update(escalation_level=0, warned=False, deadline=None)
     html = _queue_html(client_as(cast.supervisor_d))
     assert late.tracking_code in html and calm.tracking_code not in html

@@ -22,8 +22,14 @@ def spread(cast, city, cats):
     return {
         "a_new": report(cats["garbage"], actor=cast.resident, description="垃圾桶满了"),
         "a_dispatched": advance(report(cats["garbage"], actor=cast.resident2), cast, city, CaseState.DISPATCHED),
-        "b_road": report(cats["pothole"], actor=cast.resident, lon=LON_B + 0.004, lat=LAT_B + 0.004,
-                         description="路面坑洼", address="红荔路12号"),
+        "b_road": report(
+            cats["pothole"],
+            actor=cast.resident,
+            lon=LON_B + 0.004,
+            lat=LAT_B + 0.004,
+            description="路面坑洼",
+            address="红荔路12号",
+        ),
         "c_new": report(cats["garbage"], actor=cast.resident, lon=LON_C + 0.004, lat=LAT_C + 0.004),
     }
 
@@ -84,8 +90,9 @@ def test_date_range(client_as, cast, cats):
 
 
 def test_a_bad_filter_value_is_shown_and_ignored(client_as, cast, spread):
-    response = client_as(cast.dispatcher).get(reverse("workbench:case_list"), {"created_after": "not-a-date",
-                                                                                 "state": "dispatched"})
+    response = client_as(cast.dispatcher).get(
+        reverse("workbench:case_list"), {"created_after": "not-a-date", "state": "dispatched"}
+    )
     assert response.status_code == 200
     assert codes(response) == {spread["a_dispatched"].tracking_code}
     assert 'class="errorlist"' in response.content.decode()
@@ -105,8 +112,7 @@ def test_pagination_keeps_the_filters(client_as, cast, cats):
 
 @pytest.mark.parametrize("n", [5, 50])
 @pytest.mark.parametrize("who", ["dispatcher", "officer_a", "supervisor_d", "handler_x"])
-def test_list_query_count_does_not_grow_with_cases(client_as, cast, city, cats, django_assert_max_num_queries,
-                                                   n, who):
+def test_list_query_count_does_not_grow_with_cases(client_as, cast, city, cats, django_assert_max_num_queries, n, who):
     for i in range(n):
         case = report(cats["garbage"], actor=cast.resident, description=f"垃圾 {i}")
         if i % 5 == 0:

@@ -16,8 +16,14 @@ def translated(text, lang):
         return translation.gettext(text)
 
 
-@pytest.mark.parametrize(("url_name", "text"), [("workbench:dashboard", "Workbench"), ("workbench:case_list", "Cases"),
-                                                ("workbench:hotline_intake", "Hotline intake")])
+@pytest.mark.parametrize(
+    ("url_name", "text"),
+    [
+        ("workbench:dashboard", "Workbench"),
+        ("workbench:case_list", "Cases"),
+        ("workbench:hotline_intake", "Hotline intake"),
+    ],
+)
 def test_workbench_pages_render_in_english_and_chinese(client_as, cast, cats, url_name, text):
     client = client_as(cast.dispatcher)
     english = page_in(client, reverse(url_name), "en")

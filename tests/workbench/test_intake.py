@@ -77,8 +77,14 @@ def test_hotline_empty_description_is_refused(client_as, cast, cats):
 
 
 def patrol_post(client, cats, **overrides):
-    data = {"category": cats["garbage"].pk, "description": "绿化带有垃圾", "crs": "wgs84",
-            "lon": LON_A + 0.002, "lat": LAT_A + 0.002, **overrides}
+    data = {
+        "category": cats["garbage"].pk,
+        "description": "绿化带有垃圾",
+        "crs": "wgs84",
+        "lon": LON_A + 0.002,
+        "lat": LAT_A + 0.002,
+        **overrides,
+    }
     return client.post(reverse("workbench:patrol_report"), data)
 
 
@@ -91,8 +97,14 @@ def test_officer_reports_from_patrol(client_as, cast, cats):
 
 
 def test_officer_handles_on_the_spot(client_as, cast, cats):
-    patrol_post(client_as(cast.officer_a), cats, self_handle="on", handle_note="已捡拾干净",
-                after_photos=[png("after.png")], photos=[png("before.png")])
+    patrol_post(
+        client_as(cast.officer_a),
+        cats,
+        self_handle="on",
+        handle_note="已捡拾干净",
+        after_photos=[png("after.png")],
+        photos=[png("before.png")],
+    )
     case = Case.objects.get()
     assert case.state == CaseState.RESOLVED
     assert case.photos.filter(kind=PhotoKind.AFTER).count() == 1
@@ -108,8 +120,15 @@ def test_handling_on_the_spot_needs_a_photo_of_the_result(client_as, cast, cats)
 
 def test_handling_on_the_spot_outside_ones_cells_saves_nothing(client_as, cast, cats):
     # Officer A may report in cell C, but handling it there is refused: neither step is kept.
-    response = patrol_post(client_as(cast.officer_a), cats, lon=LON_C + 0.004, lat=LAT_C + 0.004,
-                           self_handle="on", handle_note="已处理", after_photos=[png()])
+    response = patrol_post(
+        client_as(cast.officer_a),
+        cats,
+        lon=LON_C + 0.004,
+        lat=LAT_C + 0.004,
+        self_handle="on",
+        handle_note="已处理",
+        after_photos=[png()],
+    )
     assert response.status_code == 400
     assert Case.objects.count() == 0
 

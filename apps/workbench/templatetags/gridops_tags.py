@@ -15,6 +15,7 @@ from apps.sla.choices import SlaStatus
 
 register = template.Library()
 
+
 @register.simple_tag
 def state_badge(state: str):
     try:

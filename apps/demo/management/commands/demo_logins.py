@@ -16,7 +16,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"gridops is starting on {options['url']}"))
         self.stdout.write(f"Demo logins (the password of every demo account is {DEMO_PASSWORD}):")
-        for username, role, what in DEMO_ACCOUNTS:
+        for username, _role, what in DEMO_ACCOUNTS:
             if username in existing:
                 self.stdout.write(f"  {username:<24} {what}")
         self.stdout.write("")
