@@ -321,5 +321,28 @@ def load(*, stdout=None, count: int = 300, seed: int = 20261128) -> None:
         made += 1
         if outcome in ("dispatched", "in_progress", "registered", "resolved"):
             demo.masters.append(case)
+    fired = _replay_sweeps(now=now)
     if stdout is not None:
-        stdout.write(f"Cases: {made} over the last {DAYS} days ({skipped} skipped).")
+        stdout.write(f"Cases: {made} over the last {DAYS} days ({skipped} skipped); {fired} SLA alerts.")
+
+
+def _replay_sweeps(*, now: datetime) -> int:
+    """Run the SLA sweep as the minute beat would have over the demo's past: each warning and
+    escalation fires (with its history entry and notifications) in the minute it fell due, not
+    all at the first sweep after loading. Returns the number of alerts."""
+    from apps.sla.models import CaseClock
+    from apps.sla.sweep import sla_sweep
+
+    fired = 0
+    while True:
+        due = (
+            CaseClock.objects.filter(next_check_at__lte=now)
+            .order_by("next_check_at")
+            .values_list("next_check_at", flat=True)
+            .first()
+        )
+        if due is None:
+            return fired
+        beat = min(due.replace(second=0, microsecond=0) + timedelta(minutes=1), now)
+        result = sla_sweep(now=beat)
+        fired += result.warnings + result.escalations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -10,6 +10,8 @@ from apps.cases.choices import CaseState
 from apps.cases.models import Case, CaseEvent, Category
 from apps.demo import cases as demo_cases
 from apps.demo import categories as demo_categories
+from apps.demo import sla as demo_sla
+from apps.sla.models import CaseClock, SlaAlert
 
 
 def test_demo_categories_cover_the_taxonomy(db):
@@ -43,9 +45,8 @@ def test_demo_categories_cover_the_taxonomy(db):
 def test_demo_cases_reach_every_state_with_real_histories(cast, city, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     demo_categories.load()
-    started = time.monotonic()
+    demo_sla.load()
     demo_cases.load(count=120)
-    elapsed = time.monotonic() - started
     cases = Case.objects.all()
     assert cases.count() >= 110
     assert set(cases.values_list("state", flat=True)) == set(CaseState.values)
@@ -61,4 +62,20 @@ def test_demo_cases_reach_every_state_with_real_histories(cast, city, settings, 
         assert events[-1].to_state == case.state
         assert all(a.created_at <= b.created_at for a, b in zip(events, events[1:], strict=False))
     assert CaseEvent.objects.filter(created_at__gt=timezone.now()).count() == 0
-    assert elapsed < 30
+
+
+def test_demo_sla_alerts_fired_when_they_fell_due_not_at_load_time(cast, city, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    demo_categories.load()
+    demo_sla.load()
+    demo_cases.load(count=120)
+    alerts = list(SlaAlert.objects.all())
+    assert alerts, "a demo of old open cases has overdue ones"
+    for alert in alerts:
+        assert alert.due_at <= alert.created_at <= alert.due_at + timedelta(minutes=1)
+    assert SlaAlert.objects.filter(created_at__lt=timezone.now() - timedelta(days=7)).exists()
+    # nothing left for the first real sweep to fire in bulk
+    assert not CaseClock.objects.filter(next_check_at__lte=timezone.now()).exists()
+    warnings = CaseEvent.objects.filter(action__in=["sla_warning", "sla_escalation"])
+    assert warnings.count() == len(alerts)
+    assert {e.created_at for e in warnings} == {a.created_at for a in alerts}
