@@ -6,7 +6,8 @@ serializer, category lookup, coordinate check, point-to-cell routing, responsibl
 unique tracking code, the case row, the `report` history event, the SLA clock and notification
 hooks, and the duplicate suggestions in the answer. The floor (`POST /bench/floor/`, from the
 bench-only URLconf `bench/intake_urls.py`) parses the same JSON and inserts one Case row with
-fixed routing: no auth, no validation, no history, no hooks.
+fixed routing: no auth, no validation, no history, no hooks. A reference, `handwritten`, runs
+intake's statements written by hand (see `bench/intake_urls.py`): the database's share.
 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories
 and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 with a few sync workers, warms both
@@ -243,10 +244,20 @@ def main() -> None:
     server = start_gunicorn(env, args.port, args.workers)
     try:
         auth = {"Authorization": f"Token {token}"}
-        for path, headers, expect in (("/api/v1/cases/", auth, 201), ("/bench/floor/", {}, 201)):
+        paths = (("/api/v1/cases/", auth, 201), ("/bench/floor/", {}, 201), ("/bench/handwritten/", auth, 201))
+        for path, headers, expect in paths:
             measure("warmup", args.port, path, headers, concurrency=args.concurrency, requests=10, expect=expect)
         floor = measure(
             "floor", args.port, "/bench/floor/", {}, concurrency=args.concurrency, requests=args.requests, expect=201
+        )
+        handwritten = measure(
+            "handwritten",
+            args.port,
+            "/bench/handwritten/",
+            auth,
+            concurrency=args.concurrency,
+            requests=args.requests,
+            expect=201,
         )
         intake = measure(
             "intake",
@@ -280,7 +291,10 @@ def main() -> None:
     print(f"floor_p50_ms={floor['p50_ms']:.1f}")
     print(f"floor_p95_ms={floor['p95_ms']:.1f}")
     print(f"ratio_to_floor={intake['rps'] / floor['rps']:.2f}")
-    if intake["errors"] or floor["errors"]:
+    print(f"handwritten_rps={handwritten['rps']:.1f}")
+    print(f"handwritten_p95_ms={handwritten['p95_ms']:.1f}")
+    print(f"handwritten_ratio_to_floor={handwritten['rps'] / floor['rps']:.2f}")
+    if intake["errors"] or floor["errors"] or handwritten["errors"]:
         raise SystemExit("bench/intake.py: some requests failed (see above)")
 
 

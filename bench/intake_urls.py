@@ -1,19 +1,34 @@
-"""Bench-only URLs: the product's URLs plus `/bench/floor/`, a bare view that inserts one Case row.
+"""Bench-only URLs: the product's URLs plus two reference views.
 
-The floor parses the same JSON as intake and inserts a similar row with fixed routing and a random
-code: the least any intake must do. It skips auth, validation, routing, history and hooks on purpose.
+`/bench/floor/` (the baseline): parses the same JSON as intake and inserts a similar row with fixed
+routing and a random code: the least any intake must do. It skips auth, validation, routing,
+history and hooks on purpose.
+
+`/bench/handwritten/` (a reference): the statements intake runs (token, responsible officer, case,
+history entry, clock, inbox row, duplicate search), written by hand without DRF, the ORM's query
+building or validation. It tells the database's share of intake from the framework's; it is not
+a second intake (no checks, no hooks, a fixed one-hour clock).
 """
 
 import json
 import secrets
 
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.cases.models import Case, Category
+from apps.cases.duplicates import duplicate_candidates
+from apps.cases.models import Case, CaseEvent, Category
+from apps.cases.selectors import category_by_ref
+from apps.grid.locator import locate
 from apps.grid.models import Cell
+from apps.grid.selectors import cell_responsible_officer_id
+from apps.notify.models import Notification
+from apps.sla.calendars import timekeeper_for
+from apps.sla.models import CaseClock
+from apps.sla.services import policy_for
 
 _fixed: dict = {}
 
@@ -40,7 +55,107 @@ def floor(request):
     return JsonResponse({"id": case.pk, "tracking_code": case.tracking_code}, status=201)
 
 
+_insert_sql: dict = {}
+
+
+def _insert(obj):
+    """INSERT … RETURNING id of a model instance, the SQL built once per model from its fields."""
+    model = type(obj)
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
+    key = (model, tuple(f.attname for f in fields))
+    if key not in _insert_sql:
+        q = connection.ops.quote_name
+        _insert_sql[key] = (
+            f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {q(model._meta.pk.column)}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql[key], [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+        setattr(obj, model._meta.pk.attname, cursor.fetchone()[0])
+    return obj
+
+
+@csrf_exempt
+def handwritten(request):
+    token = request.headers["Authorization"].split()[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT u.id, u.role FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id"
+            " WHERE t.key = %s AND u.is_active",
+            [token],
+        )
+        user_id, role = cursor.fetchone()
+    body = json.loads(request.body)
+    category = category_by_ref(body["category"])
+    lon, lat = float(body["lon"]), float(body["lat"])
+    cell = locate(lon, lat)
+    at = timezone.now()
+    officer_id = cell_responsible_officer_id(cell=cell.cell_id, at=at)
+    keeper = timekeeper_for(policy_for(category=category, priority=category.priority))
+    with transaction.atomic():
+        case = _insert(
+            Case(
+                tracking_code=secrets.token_hex(6).upper(),
+                channel="api",
+                category_id=category.pk,
+                priority=category.priority,
+                description=body["description"],
+                lon=lon,
+                lat=lat,
+                cell_id=cell.cell_id,
+                area_id=cell.area_id,
+                area_path=cell.area_path,
+                responsible_officer_id=officer_id,
+                reporter_id=user_id,
+                created_by_id=user_id,
+                created_at=at,
+            )
+        )
+        event = _insert(
+            CaseEvent(
+                case_id=case.pk,
+                actor_id=user_id,
+                actor_role=role,
+                action="report",
+                to_state="reported",
+                data={"channel": "api"},
+                created_at=at,
+            )
+        )
+        due = keeper.add(at, 3600)
+        _insert(
+            CaseClock(
+                case_id=case.pk,
+                stage="register",
+                stage_round=1,
+                stage_started_at=at,
+                running_since=at,
+                deadline=due,
+                warn_at=keeper.add(at, 2880),
+                next_check_at=keeper.add(at, 2880),
+            )
+        )
+        _insert(
+            Notification(
+                channel="inapp",
+                recipient_id=officer_id,
+                case_id=case.pk,
+                event_id=event.pk,
+                key="report",
+                params={"code": case.tracking_code},
+                status="sent",
+                created_at=at,
+                sent_at=at,
+            )
+        )
+    duplicates = duplicate_candidates(category=category, lon=lon, lat=lat, exclude=case.pk)
+    return JsonResponse(
+        {"id": case.pk, "tracking_code": case.tracking_code, "duplicates": [d.pk for d in duplicates]}, status=201
+    )
+
+
 urlpatterns = [
     path("bench/floor/", floor),
+    path("bench/handwritten/", handwritten),
     path("", include("gridops.urls")),
 ]
