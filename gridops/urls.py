@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.accounts.api import TokenApi
 from apps.workbench.views import home
 
 admin.site.site_header = _("gridops administration")
@@ -14,6 +15,7 @@ admin.site.site_title = _("gridops administration")
 admin.site.index_title = _("People, grid, categories and time limits")
 
 api_v1 = [
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("grid/", include("apps.grid.api_urls")),
     path("", include("apps.cases.api_urls")),
     path("sla/", include("apps.sla.api_urls")),
