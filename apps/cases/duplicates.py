@@ -82,5 +82,6 @@ def _nearby_open_cases(
         " AND created_at >= %s AND created_at <= %s AND id <> %s LIMIT 200"
     )
     west, south, east, north = box
-    params = [category_id, south, north, west, east, *states, since, until, exclude_id or 0]
+    when = connection.ops.adapt_datetimefield_value  # UTC text on SQLite, timestamptz on PostgreSQL
+    params = [category_id, south, north, west, east, *states, when(since), when(until), exclude_id or 0]
     return list(Case.objects.raw(sql, params))

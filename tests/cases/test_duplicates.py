@@ -91,3 +91,17 @@ def test_merge_into_a_case_outside_the_actors_scope_is_refused(cast, report):
     with pytest.raises(DomainError) as err:
         services.case_transition(case=case, actor=cast.supervisor_d, action="merge", merge_into=elsewhere)
     assert err.value.field == "merge_into"
+
+
+def test_the_time_window_holds_whatever_time_zone_the_moment_is_given_in(report, category):
+    """A report 70 h old is inside a 72 h window and 74 h old is not, asked in Shanghai time or in UTC."""
+    from zoneinfo import ZoneInfo
+
+    lon, lat = POINT["a"]
+    now = timezone.now()
+    recent = report(at=now - timedelta(hours=70))
+    report(at=now - timedelta(hours=74))
+    for zone in ("Asia/Shanghai", "UTC"):
+        at = now.astimezone(ZoneInfo(zone))
+        found = selectors.case_duplicate_candidates(category=category, lon=lon, lat=lat, at=at)
+        assert [c.pk for c in found] == [recent.pk], zone
