@@ -35,8 +35,8 @@ def duplicate_candidates(
     window_h: float | None = None,
     within=None,
 ) -> list[Case]:
-    """`within`: the cases to search in (a user's visible cases), as a queryset or a function
-    returning one; all cases by default.
+    """`within`: a function returning the cases the answer may include (a user's visible cases),
+    called only when something is found; all cases by default.
 
     The search runs on all cases; visibility is then checked on the few found (usually none),
     so intake pays for one short query instead of a user's whole scope."""
@@ -59,8 +59,7 @@ def duplicate_candidates(
             case.distance_m = round(d, 1)
             found.append(case)
     if found and within is not None:
-        scope = within() if callable(within) else within
-        visible = set(scope.filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+        visible = set(within().filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
         found = [c for c in found if c.pk in visible]
     found.sort(key=lambda c: (c.distance_m, -c.created_at.timestamp()))
     return found[:MAX_CANDIDATES]

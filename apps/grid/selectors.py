@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -13,10 +13,6 @@ from apps.accounts.models import User
 
 from .choices import AssignmentKind
 from .models import Area, Cell, CellAssignment, OfficerLeave
-
-
-def assignments_in_force(*, at: datetime) -> QuerySet[CellAssignment]:
-    return CellAssignment.objects.filter(valid_from__lte=at).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
 
 
 def cell_responsible_officer(*, cell: Cell | int, at: datetime | None = None) -> User | None:

@@ -68,6 +68,7 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
         if dept_ids
         else set()
     )
+    delivered = {"status": NotificationStatus.SENT, "sent_at": at, "next_attempt_at": None}  # in-app rows
     rows: list[Notification] = []
     for item in items:
         common = {
@@ -78,7 +79,6 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
             "created_at": at,
             "next_attempt_at": at + FIRST_RESEND_DELAY,
         }
-        delivered = {"status": NotificationStatus.SENT, "sent_at": at, "next_attempt_at": None}
         for uid in sorted(item.get("user_ids", ())):
             rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **(common | delivered)))
             if uid in emails and item.get("email", item["key"] in EMAIL_KEYS):
