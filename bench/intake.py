@@ -10,7 +10,7 @@ fixed routing: no auth, no validation, no history, no hooks. A reference, `handw
 intake's statements written by hand (see `bench/intake_urls.py`): the database's share.
 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories
-and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 with a few sync workers, warms both
+the demo SLA policies and calendar, and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 with a few sync workers, warms both
 endpoints up, measures each with 8 client threads (keep-alive `http.client`, N requests each,
 bounded in time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the
 notification tasks are published to it (database 9, flushed afterwards) as in production;
@@ -90,6 +90,7 @@ from rest_framework.authtoken.models import Token
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.demo import categories
+from apps.demo import sla as demo_sla
 from apps.grid import services
 from apps.grid.choices import AreaLevel
 from apps.grid.models import Cell, CellUserObjectPermission
@@ -112,6 +113,7 @@ for i in range(n):
                                     geometry=square(x0 + i * size, y0 + j * size, size))
         services.assignment_create(cell=cell, officer=officers[(i * n + j) % 20], valid_from=since)
 categories.load()
+demo_sla.load()
 resident = User.objects.create_user(username="bench_resident", password="x", role=Role.RESIDENT, full_name="张三",
                                     phone="13800138000")
 print(Token.objects.create(user=resident).key)

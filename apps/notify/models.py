@@ -23,6 +23,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="notifications",
+        db_index=False,  # notify_inbox leads with it
     )
     department = models.ForeignKey(
         "accounts.Department",

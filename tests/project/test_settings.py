@@ -18,7 +18,7 @@ PROBE = (
     "'db': str(s.DATABASES['default']['NAME']), 'hosts': s.ALLOWED_HOSTS, 'tz': s.TIME_ZONE, "
     "'lang': s.LANGUAGE_CODE, 'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL, "
     "'cache': s.CACHES['default']['BACKEND'], 'inprocess_beat': s.GRIDOPS_INPROCESS_BEAT, "
-    "'photo_max': s.GRIDOPS_PHOTO_MAX_BYTES}))"
+    "'photo_max': s.GRIDOPS_PHOTO_MAX_BYTES, 'db_options': s.DATABASES['default'].get('OPTIONS', {})}, default=str))"
 )
 CONFIG_VARS = (
     "DATABASE_URL",
@@ -31,6 +31,8 @@ CONFIG_VARS = (
     "CELERY_TASK_ALWAYS_EAGER",
     "GRIDOPS_INPROCESS_BEAT",
     "GRIDOPS_PHOTO_MAX_BYTES",
+    "DB_PREPARED_STATEMENTS",
+    "DB_PREPARE_THRESHOLD",
 )
 
 
@@ -64,6 +66,14 @@ def test_database_and_redis_come_from_the_environment():
     assert s["eager"] is False and s["broker"] == "redis://cache:6379/1"
     assert s["cache"].endswith("RedisCache")
     assert s["inprocess_beat"] is False
+
+
+def test_postgresql_prepares_statements_unless_a_pooler_forbids_it():
+    url = "postgres://gridops@db.internal:5432/gridops"
+    options = settings_with(DATABASE_URL=url)["db_options"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    assert "server_side_binding" not in settings_with(DATABASE_URL=url, DB_PREPARED_STATEMENTS="0")["db_options"]
+    assert "server_side_binding" not in settings_with()["db_options"]  # SQLite has no such option
 
 
 def test_hosts_language_and_numbers_are_parsed():
