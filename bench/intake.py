@@ -10,13 +10,14 @@ fixed routing: no auth, no validation, no history, no hooks. A reference, `handw
 intake's statements written by hand (see `bench/intake_urls.py`): the database's share.
 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories
-the demo SLA policies and calendar, and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 with a few sync workers, warms both
+the demo SLA policies and calendar, and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 (8 gthread workers of one thread each: one request per process at a
+time, as sync workers serve, with keep-alive), warms both
 endpoints up, measures each with 8 client threads (keep-alive `http.client`, N requests each,
 bounded in time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the
 notification tasks are published to it (database 9, flushed afterwards) as in production;
 without it they run in-process.
 
-Run: .venv/bin/python bench/intake.py [--requests 250 --concurrency 8 --workers 4 --port 8765]
+Run: .venv/bin/python bench/intake.py [--requests 250 --concurrency 8 --workers 8 --threads 1 --port 8765]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +128,7 @@ def run_setup(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
     cmd = [
         str(Path(PY).parent / "gunicorn"),
         "gridops.wsgi:application",
@@ -137,7 +139,7 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
         "--worker-class",
         "gthread",
         "--threads",
-        "2",
+        str(threads),
         "--keep-alive",
         "5",
         "--log-level",
@@ -190,9 +192,31 @@ def body_for(rng: random.Random) -> dict:
     }
 
 
-def measure(
-    name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int, expect: int
-) -> dict[str, float]:
+@dataclass
+class Tally:
+    """What one endpoint has answered so far, over all rounds."""
+
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    errors: int = 0
+    rounds: list[float] = field(default_factory=list)  # requests/s of each round
+
+    def summary(self) -> dict[str, float]:
+        ordered = sorted(self.latencies)
+        q = statistics.quantiles(ordered, n=100) if len(ordered) > 1 else [ordered[0]] * 99
+        return {
+            "rps": len(ordered) / self.elapsed,
+            "p50_ms": q[49] * 1000,
+            "p95_ms": q[94] * 1000,
+            "count": len(ordered),
+            "errors": self.errors,
+        }
+
+
+def run_slice(
+    tally: Tally, name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int
+) -> None:
+    """`concurrency` client threads, `requests` each (bounded in time); adds to `tally`."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -207,7 +231,7 @@ def measure(
             if time.monotonic() > stop_at:
                 break
             status, seconds, payload = client.post(path, body_for(rng))
-            if status != expect:
+            if status != 201:
                 bad += 1
                 if bad == 1:
                     print(f"# {name}: unexpected {status}: {payload[:200]!r}", file=sys.stderr)
@@ -221,55 +245,46 @@ def measure(
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(worker, range(concurrency)))
     elapsed = time.perf_counter() - started
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [latencies[0]] * 99
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": q[49] * 1000,
-        "p95_ms": q[94] * 1000,
-        "count": len(latencies),
-        "errors": errors,
-    }
+    tally.latencies.extend(latencies)
+    tally.elapsed += elapsed
+    tally.errors += errors
+    tally.rounds.append(len(latencies) / elapsed)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=250, help="requests per client thread")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds the requests are split into")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
     env = bench_env(args.port)
     recreate_database()
     token = run_setup(env)
-    server = start_gunicorn(env, args.port, args.workers)
+    server = start_gunicorn(env, args.port, args.workers, args.threads)
     try:
         auth = {"Authorization": f"Token {token}"}
-        paths = (("/api/v1/cases/", auth, 201), ("/bench/floor/", {}, 201), ("/bench/handwritten/", auth, 201))
-        for path, headers, expect in paths:
-            measure("warmup", args.port, path, headers, concurrency=args.concurrency, requests=10, expect=expect)
-        floor = measure(
-            "floor", args.port, "/bench/floor/", {}, concurrency=args.concurrency, requests=args.requests, expect=201
-        )
-        handwritten = measure(
-            "handwritten",
-            args.port,
-            "/bench/handwritten/",
-            auth,
-            concurrency=args.concurrency,
-            requests=args.requests,
-            expect=201,
-        )
-        intake = measure(
-            "intake",
-            args.port,
-            "/api/v1/cases/",
-            auth,
-            concurrency=args.concurrency,
-            requests=args.requests,
-            expect=201,
-        )
+        endpoints = {
+            "floor": ("/bench/floor/", {}),
+            "handwritten": ("/bench/handwritten/", auth),
+            "intake": ("/api/v1/cases/", auth),
+        }
+        for path, headers in endpoints.values():
+            run_slice(Tally(), "warmup", args.port, path, headers, concurrency=args.concurrency, requests=10)
+        # Interleaved rounds: the machine's speed drifts over a run (other work on the host), and
+        # measuring each endpoint in one block would credit the drift to whichever ran last.
+        tallies = {name: Tally() for name in endpoints}
+        per_round = max(1, args.requests // args.rounds)
+        for _ in range(args.rounds):
+            for name, (path, headers) in endpoints.items():
+                run_slice(
+                    tallies[name], name, args.port, path, headers, concurrency=args.concurrency, requests=per_round
+                )
+        floor, handwritten, intake = (tallies[name].summary() for name in ("floor", "handwritten", "intake"))
+        round_ratios = [i / f for i, f in zip(tallies["intake"].rounds, tallies["floor"].rounds, strict=True)]
     finally:
         server.terminate()
         try:
@@ -281,6 +296,7 @@ def main() -> None:
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     print(f"workers={args.workers}")
+    print(f"threads={args.threads}")
     print(f"concurrency={args.concurrency}")
     print(f"intake_requests={intake['count']}")
     print(f"intake_errors={intake['errors']}")
@@ -293,6 +309,9 @@ def main() -> None:
     print(f"floor_p50_ms={floor['p50_ms']:.1f}")
     print(f"floor_p95_ms={floor['p95_ms']:.1f}")
     print(f"ratio_to_floor={intake['rps'] / floor['rps']:.2f}")
+    print(f"rounds={args.rounds}")
+    print(f"ratio_to_floor_round_min={min(round_ratios):.2f}")
+    print(f"ratio_to_floor_round_max={max(round_ratios):.2f}")
     print(f"handwritten_rps={handwritten['rps']:.1f}")
     print(f"handwritten_p95_ms={handwritten['p95_ms']:.1f}")
     print(f"handwritten_ratio_to_floor={handwritten['rps'] / floor['rps']:.2f}")
