@@ -9,15 +9,17 @@ bench-only URLconf `bench/intake_urls.py`) parses the same JSON and inserts one 
 fixed routing: no auth, no validation, no history, no hooks. A reference, `handwritten`, runs
 intake's statements written by hand (see `bench/intake_urls.py`): the database's share.
 
-It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories
-the demo SLA policies and calendar, and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 (8 gthread workers of one thread each: one request per process at a
-time, as sync workers serve, with keep-alive), warms both
-endpoints up, measures each with 8 client threads (keep-alive `http.client`, N requests each,
-bounded in time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the
-notification tasks are published to it (database 9, flushed afterwards) as in production;
-without it they run in-process.
+It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories,
+SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 (8
+gthread workers of one thread each: one request per process at a time, as sync workers serve,
+but with keep-alive), warms the endpoints up, then measures them in interleaved rounds (floor,
+handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
+time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the Celery
+broker is Redis (database 9, flushed afterwards) as in production; a report publishes no task
+(in-app notices are written in its transaction; e-mail and webhooks, which the bench's users do
+not have, would go through the outbox).
 
-Run: .venv/bin/python bench/intake.py [--requests 250 --concurrency 8 --workers 8 --threads 1 --port 8765]
+Run: .venv/bin/python bench/intake.py [--requests 250 --rounds 5 --concurrency 8 --workers 8 --threads 1]
 """
 
 from __future__ import annotations
