@@ -2,13 +2,24 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.accounts.api import TokenApi
 from apps.workbench.views import home
+
+
+class FaviconRedirect(RedirectView):
+    """Browsers ask for /favicon.ico on pages without an icon link (the API pages, the admin).
+    The address is resolved per request: the static manifest may not exist at import time."""
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static_url("img/favicon.svg")
+
 
 admin.site.site_header = _("gridops administration")
 admin.site.site_title = _("gridops administration")
@@ -27,6 +38,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", FaviconRedirect.as_view()),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

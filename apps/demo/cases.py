@@ -101,6 +101,20 @@ OUTCOMES = [
     ("reopened", 4),
     ("returned", 4),
 ]
+# How long ago a case that is still open was reported: a city keeps its queue short, so most open
+# cases are days old (exponential, mean in hours), and a few have been waiting for weeks. Finished
+# outcomes (closed, rejected, self-handled) spread over the whole period.
+OPEN_AGE_MEAN_H = {
+    "reported": 3,
+    "registered": 4,
+    "dispatched": 24,
+    "returned": 24,
+    "merged": 12,
+    "in_progress": 72,
+    "resolved": 36,
+    "reopened": 7 * 24,
+}
+LONG_OVERDUE_SHARE = 0.1
 CHANNELS = [
     (Channel.RESIDENT_WEB, 40),
     (Channel.HOTLINE, 25),
@@ -280,6 +294,15 @@ def _play(demo: _Demo, case: Case, outcome: str, at: datetime, master: Case | No
         )
 
 
+def _age(rng: random.Random, outcome: str) -> timedelta:
+    """How long ago a case meant to end in `outcome` was reported (30 minutes to DAYS days)."""
+    longest = DAYS * 24 * 60
+    mean_h = OPEN_AGE_MEAN_H.get(outcome)
+    if mean_h is None or rng.random() < LONG_OVERDUE_SHARE:
+        return timedelta(minutes=rng.randint(30, longest))
+    return timedelta(minutes=min(longest, 30 + int(rng.expovariate(1 / (mean_h * 60)))))
+
+
 def load(*, stdout=None, count: int = 300, seed: int = 20261128) -> None:
     """Load `count` demo cases (needs the demo city and categories)."""
     rng = random.Random(seed)
@@ -294,13 +317,15 @@ def load(*, stdout=None, count: int = 300, seed: int = 20261128) -> None:
     hot = rng.sample(cell_ids, min(len(cell_ids), max(1, count // 25)))
     chosen = [rng.choice(hot) if rng.random() < 0.3 else rng.choice(cell_ids) for _ in range(count)]
     cells = Cell.objects.in_bulk(set(chosen))
-    starts = sorted(now - timedelta(minutes=rng.randint(30, DAYS * 24 * 60)) for _ in range(count))
+    plan = sorted(
+        ((now - _age(rng, outcome), outcome) for outcome in (demo.pick(OUTCOMES) for _ in range(count))),
+        key=lambda item: item[0],
+    )
     made, skipped = 0, 0
-    for cell_id, at in zip(chosen, starts, strict=True):
+    for cell_id, (at, outcome) in zip(chosen, plan, strict=True):
         cell = cells[cell_id]
         category = rng.choice(demo.categories)
         channel = demo.pick(CHANNELS)
-        outcome = demo.pick(OUTCOMES)
         if outcome == "self_handled":
             channel = Channel.PATROL
         master = None

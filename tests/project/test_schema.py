@@ -22,3 +22,11 @@ def test_interactive_api_page_works_offline(client, django_user_model):
     # Swagger UI comes from the vendored sidecar package, never from a CDN or any other host.
     assert not re.search(r"""(?:src|href|url)\s*[=:]\s*["'](?:https?:)?//""", html)
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_the_icon_is_served_from_the_app_for_pages_that_do_not_link_it(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 302
+    icon = client.get(answer["Location"])
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])

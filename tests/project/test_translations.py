@@ -22,10 +22,11 @@ def untranslated(po):
 def test_the_committed_chinese_catalogue_is_complete_and_compiled(domain):
     po = polib.pofile(str(CATALOGUES / f"{domain}.po"))
     assert untranslated(po) == []
-    compiled = {entry.msgid: entry.msgstr for entry in polib.mofile(str(CATALOGUES / f"{domain}.mo"))}
+    compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(CATALOGUES / f"{domain}.mo"))}
     for entry in po:
-        if not entry.obsolete and not entry.msgid_plural and not entry.msgctxt:
-            assert compiled.get(entry.msgid) == entry.msgstr, f"{domain}.mo is stale: run make messages"
+        if not entry.obsolete and not entry.msgid_plural:
+            key = (entry.msgctxt, entry.msgid)
+            assert compiled.get(key) == entry.msgstr, f"{domain}.mo is stale: run make messages"
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")

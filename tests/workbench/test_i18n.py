@@ -46,3 +46,13 @@ def test_category_names_follow_the_language(client_as, cast, cats):
     assert "Exposed garbage" in page_in(client, reverse("workbench:hotline_intake"), "en")
     chinese = page_in(client, reverse("workbench:hotline_intake"), "zh-hans")
     assert "暴露垃圾" in chinese and "Exposed garbage" not in chinese
+
+
+def test_the_history_names_the_act_of_reporting_apart_from_the_state_it_leads_to():
+    from apps.workbench.templatetags.gridops_tags import action_label
+
+    with translation.override("zh-hans"):
+        assert action_label("report") == "上报"
+        assert translation.gettext("Reported") == "已受理"  # the state
+    with translation.override("en"):
+        assert action_label("report") == "Reported"

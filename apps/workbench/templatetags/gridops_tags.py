@@ -7,6 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.accounts.choices import Role
 from apps.cases.choices import CaseState
@@ -68,7 +69,8 @@ def sla_badge(case):
 @register.filter
 def action_label(code: str) -> str:
     if code == REPORT:
-        return _("Reported")
+        # The act of reporting (上报), not the state it leads to (已受理).
+        return pgettext("history action", "Reported")
     try:
         return Action(code).label
     except ValueError:
