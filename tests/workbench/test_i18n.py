@@ -55,4 +55,4 @@ def test_the_history_names_the_act_of_reporting_apart_from_the_state_it_leads_to
         assert action_label("report") == "上报"
         assert translation.gettext("Reported") == "已受理"  # the state
     with translation.override("en"):
-        assert action_label("report") == "Reported"
+        assert action_label("report") == "Report submitted"

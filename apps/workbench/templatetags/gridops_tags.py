@@ -70,7 +70,7 @@ def sla_badge(case):
 def action_label(code: str) -> str:
     if code == REPORT:
         # The act of reporting (上报), not the state it leads to (已受理).
-        return pgettext("history action", "Reported")
+        return pgettext("history action", "Report submitted")
     try:
         return Action(code).label
     except ValueError:
