@@ -22,11 +22,14 @@ from apps.cases import services
 from apps.cases.choices import CaseState, Channel
 from apps.cases.models import Case, Category
 from apps.cases.workflow import Action
-from apps.grid.models import Cell
+from apps.grid.choices import AssignmentKind
+from apps.grid.models import Cell, CellAssignment
 from apps.grid.selectors import cell_responsible_officer
 from gridops.errors import DomainError
 
 DAYS = 60
+DEMO_OFFICER = "officer"
+DEMO_OFFICER_SHARE = 0.06  # of the reports fall in the demo officer's cells
 OPEN = (CaseState.REPORTED, CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RESOLVED)
 PLACES = [
     "小区东门",
@@ -313,9 +316,22 @@ def load(*, stdout=None, count: int = 300, seed: int = 20261128) -> None:
         if stdout is not None:
             stdout.write("Demo cases skipped: the demo city (cells, dispatchers) or categories are missing.")
         return
-    # A few hot spots get many of the reports, as real cities have.
+    # A few hot spots get many of the reports, as real cities have; so do the cells of the demo
+    # officer (and so their community's supervisor), so that logging in as them shows work.
     hot = rng.sample(cell_ids, min(len(cell_ids), max(1, count // 25)))
-    chosen = [rng.choice(hot) if rng.random() < 0.3 else rng.choice(cell_ids) for _ in range(count)]
+    demo_cells = sorted(
+        CellAssignment.objects.filter(officer__username=DEMO_OFFICER, kind=AssignmentKind.PRIMARY).values_list(
+            "cell_id", flat=True
+        )
+    )
+
+    def pick_cell() -> int:
+        roll = rng.random()
+        if demo_cells and roll < DEMO_OFFICER_SHARE:
+            return rng.choice(demo_cells)
+        return rng.choice(hot) if roll < 0.3 else rng.choice(cell_ids)
+
+    chosen = [pick_cell() for _ in range(count)]
     cells = Cell.objects.in_bulk(set(chosen))
     plan = sorted(
         ((now - _age(rng, outcome), outcome) for outcome in (demo.pick(OUTCOMES) for _ in range(count))),

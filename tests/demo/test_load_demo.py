@@ -1,5 +1,7 @@
 """One full load of the demo city (it takes a while: the suite loads it once)."""
 
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.cases.choices import CaseState
 from apps.cases.models import Case, Category
+from apps.cases.selectors import case_list_for_user
 from apps.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
 from apps.grid.models import Area, Cell
 from apps.grid.selectors import cells_responsible_officers
@@ -27,6 +30,13 @@ def test_the_demo_city_is_complete_and_every_demo_login_works(db):
 
     assert Category.objects.filter(parent__isnull=False).count() >= 40
     assert set(Case.objects.values_list("state", flat=True).distinct()) == set(CaseState.values)
+
+    # Every staff demo login has work to show, and open cases are mostly recent, not a stale backlog.
+    for username in ("officer", "handler", "supervisor_community", "dispatcher"):
+        assert case_list_for_user(user=User.objects.get(username=username)).exists(), username
+    waiting = Case.objects.filter(state__in=[CaseState.REPORTED, CaseState.REGISTERED])
+    recent = waiting.filter(created_at__gte=timezone.now() - timedelta(days=3))
+    assert recent.count() > waiting.count() / 2
 
     for username, role, _what in DEMO_ACCOUNTS:
         assert User.objects.get(username=username).role == role
