@@ -145,7 +145,13 @@ class Case(models.Model):
             models.Index(fields=["state", "-created_at"], name="cases_state_created"),
             models.Index(fields=["department", "state", "-created_at"], name="cases_dept_state"),
             models.Index(fields=["cell", "state", "-created_at"], name="cases_cell_state"),
-            models.Index(fields=["area_path", "-created_at"], name="cases_area_path"),
+            # Supervisors' scopes and the area filter are path prefixes (LIKE 'p%'): on PostgreSQL a
+            # btree serves those only with the pattern operator class, unless the collation is C.
+            models.Index(
+                fields=["area_path", "-created_at"],
+                name="cases_area_path",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
             models.Index(fields=["assignee", "state"], name="cases_assignee_state"),
             models.Index(fields=["reporter", "-created_at"], name="cases_reporter"),
             models.Index(fields=["category", "lat", "lon"], name="cases_category_point"),
