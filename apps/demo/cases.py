@@ -28,6 +28,7 @@ from apps.grid.selectors import cell_responsible_officer
 from gridops.errors import DomainError
 
 DAYS = 60
+OFFICE_HOURS = (8, 20)  # local hours when department staff and grid officers act (the command center never closes)
 DEMO_OFFICER = "officer"
 DEMO_OFFICER_SHARE = 0.06  # of the reports fall in the demo officer's cells
 OPEN = (CaseState.REPORTED, CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RESOLVED)
@@ -172,8 +173,17 @@ class _Demo:
         templates = DESCRIPTIONS.get(category.code) or GENERIC
         return self.rng.choice(templates).format(p=place, c=category.name)
 
-    def step(self, at: datetime, low_min: int, high_min: int) -> datetime | None:
+    def step(self, at: datetime, low_min: int, high_min: int, *, office_hours: bool = False) -> datetime | None:
+        """When the next step happens (None if that is still in the future). Department and grid
+        staff work by day: with `office_hours` a step due at night waits for the morning."""
         nxt = at + timedelta(minutes=self.rng.randint(low_min, high_min))
+        if office_hours:
+            local = timezone.localtime(nxt)
+            if not OFFICE_HOURS[0] <= local.hour < OFFICE_HOURS[1]:
+                morning = local.replace(hour=OFFICE_HOURS[0], minute=0, second=0, microsecond=0)
+                if local.hour >= OFFICE_HOURS[1]:
+                    morning += timedelta(days=1)
+                nxt = morning + timedelta(minutes=self.rng.randint(0, 180))
         return nxt if nxt < self.now else None
 
 
@@ -218,7 +228,8 @@ def _play(demo: _Demo, case: Case, outcome: str, at: datetime, master: Case | No
 
     def go(action, actor, low, high, **inputs):
         nonlocal at
-        nxt = demo.step(at, low, high)
+        by_day = actor is not None and actor.role in (Role.HANDLER, Role.OFFICER)
+        nxt = demo.step(at, low, high, office_hours=by_day)
         if nxt is None or actor is None:
             return False
         services.case_transition(case=case, actor=actor, action=action, at=nxt, **inputs)
