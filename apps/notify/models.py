@@ -7,9 +7,15 @@ Message text is stored as a key and parameters and rendered in the reader's lang
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+
+from apps.sla.choices import Stage  # the stages SLA alerts name (a plain choices module)
 
 from .choices import MESSAGES, NotificationChannel, NotificationStatus
 
@@ -74,10 +80,28 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
+        """The message in the active language; parameters are kept as data (a stage's code, a
+        deadline in ISO 8601, for webhooks) and shown here as people read them."""
         template = MESSAGES.get(self.key)
         if template is None:
             return self.key
         try:
-            return str(template) % self.params
+            return str(template) % display_params(self.params)
         except (KeyError, TypeError, ValueError):
             return str(template)
+
+
+def display_params(params: dict) -> dict:
+    """A stage code becomes its name; an ISO time becomes local `YYYY-MM-DD HH:MM`."""
+    shown = dict(params or {})
+    stage = shown.get("stage")
+    if stage in Stage.values:
+        shown["stage"] = Stage(stage).label
+    deadline = shown.get("deadline")
+    if isinstance(deadline, str) and deadline:
+        moment = parse_datetime(deadline)
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, UTC)
+            shown["deadline"] = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return shown

@@ -99,3 +99,26 @@ def test_the_outbox_is_read_only_in_the_admin(client, cast, filled):
     row = Notification.objects.first()
     client.post(f"/admin/notify/notification/{row.pk}/delete/", {"post": "yes"})
     assert Notification.objects.filter(pk=row.pk).exists()
+
+
+def test_sla_messages_name_the_stage_and_the_local_deadline_not_codes(db):
+    from django.utils import translation
+
+    note = Notification(
+        channel="inapp",
+        key="sla_warning",
+        params={"code": "ABC123", "stage": "verify", "deadline": "2026-11-24T01:49:30.608823+00:00"},
+    )
+    with translation.override("en"):
+        assert note.text == "Case ABC123: the Verify stage is due soon (deadline 2026-11-24 09:49)."
+    with translation.override("zh-hans"):
+        assert "verify" not in note.text and "2026-11-24 09:49" in note.text
+    assert note.params["deadline"].startswith("2026-11-24T01:49")  # the data itself stays machine-readable
+
+
+def test_the_inbox_links_each_case(client, filled, dispatched_case):
+    case = dispatched_case()
+    notify(filled.handler_x, 1, case=case)
+    client.force_login(filled.handler_x)
+    page = client.get(reverse("notify:inbox")).content.decode()
+    assert f'href="{reverse("workbench:case_detail", args=[case.pk])}"' in page
