@@ -9,7 +9,8 @@ from .models import Case, CaseEvent, CasePhoto, Category
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "kind", "parent", "default_department", "priority", "is_active"]
-    list_filter = ["kind", "priority", "is_active", "parent"]
+    # Only classes that have sub-categories are offered as "parent" (not every category).
+    list_filter = ["kind", "priority", "is_active", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent", "default_department"]
     autocomplete_fields = ["parent"]
