@@ -54,7 +54,7 @@ def public_timeline(case) -> list[dict]:
             "action": event.action,
             "label": PUBLIC_LABELS.get(event.action, event.action),
             "role": event.actor_role,
-            "to_state": event.to_state or CaseState.REPORTED,
+            "to_state": event.to_state,  # empty for an event that changes no state (a rating)
             "at": event.created_at,
             "note": event.note if event.action in PUBLIC_NOTE_ACTIONS else "",
         }

@@ -105,6 +105,11 @@ def test_resident_rates_a_closed_report_once(client_as, cast, city, cats):
     assert again.status_code == 400
     case.refresh_from_db()
     assert case.rating == 4
+    # The rating is in the public progress without a state of its own (it changes none).
+    public = client_as(None).get(reverse("portal:track_case", args=[case.tracking_code]))
+    timeline = [entry for entry in public.context["timeline"] if entry["action"] == "rate"]
+    assert len(timeline) == 1 and timeline[0]["to_state"] == ""
+    assert public.content.decode().count("state-reported") == 1  # the report's own entry only
 
 
 def test_rating_an_open_report_is_refused(client_as, cast, cats):
