@@ -48,6 +48,9 @@ class ProcessCache(Generic[T]):
         if entry is not None and _clock() < entry[0]:
             return entry[1]
         with self._lock:
+            entry = self._entry  # another thread may have reloaded it while this one waited
+            if entry is not None and _clock() < entry[0]:
+                return entry[1]
             value = self._loader()
             self._entry = (_clock() + _ttl(), value)
         return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import connection
@@ -65,22 +66,26 @@ def duplicate_candidates(
     return found[:MAX_CANDIDATES]
 
 
+@cache
+def _nearby_sql() -> str:
+    """The duplicate search's SELECT, built once per process (it runs for every report)."""
+    q = connection.ops.quote_name
+    columns = ", ".join(q(Case._meta.get_field(name).column) for name in FIELDS)
+    return (
+        f"SELECT {columns} FROM {q(Case._meta.db_table)}"
+        " WHERE category_id = %s AND lat >= %s AND lat <= %s AND lon >= %s AND lon <= %s"
+        f" AND state IN ({', '.join(['%s'] * len(OPEN_STATES))}) AND merged_into_id IS NULL"
+        " AND created_at >= %s AND created_at <= %s AND id <> %s LIMIT 200"
+    )
+
+
 def _nearby_open_cases(
     *, category_id: int, box: tuple[float, float, float, float], since: datetime, until: datetime, exclude_id
 ) -> list[Case]:
     """Open, unmerged cases of the category in the box and the time window (at most 200), with
     only FIELDS loaded. Plain SQL on the (category, lat, lon) index: it runs for every report,
     and composing the equivalent ORM filter costs more than the database's work."""
-    q = connection.ops.quote_name
-    columns = ", ".join(q(Case._meta.get_field(name).column) for name in FIELDS)
-    states = list(OPEN_STATES)
-    sql = (
-        f"SELECT {columns} FROM {q(Case._meta.db_table)}"
-        " WHERE category_id = %s AND lat >= %s AND lat <= %s AND lon >= %s AND lon <= %s"
-        f" AND state IN ({', '.join(['%s'] * len(states))}) AND merged_into_id IS NULL"
-        " AND created_at >= %s AND created_at <= %s AND id <> %s LIMIT 200"
-    )
     west, south, east, north = box
     when = connection.ops.adapt_datetimefield_value  # UTC text on SQLite, timestamptz on PostgreSQL
-    params = [category_id, south, north, west, east, *states, when(since), when(until), exclude_id or 0]
-    return list(Case.objects.raw(sql, params))
+    params = [category_id, south, north, west, east, *OPEN_STATES, when(since), when(until), exclude_id or 0]
+    return list(Case.objects.raw(_nearby_sql(), params))

@@ -40,6 +40,11 @@ SIGNATURE_HEADER = "X-Gridops-Signature"
 EMAIL_KEYS = frozenset({"dispatch", "sla_escalation", "suspension_request", "extension_request"})
 
 
+def _by_email(item: dict) -> bool:
+    """Whether an item's users also get an email (its `email` flag, else by its key)."""
+    return item.get("email", item["key"] in EMAIL_KEYS)
+
+
 # ---------------------------------------------------------------- creating
 
 
@@ -51,7 +56,7 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
     """
     at = at or timezone.now()
     user_ids = {uid for item in items for uid in item.get("user_ids", ())}
-    wants_email = any(item.get("email", item["key"] in EMAIL_KEYS) for item in items if item.get("user_ids"))
+    wants_email = any(_by_email(item) for item in items if item.get("user_ids"))
     # Addresses only when some message goes by email (a report's in-app row needs no look-up).
     emails = (
         dict(User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="").values_list("pk", "email"))
@@ -81,7 +86,7 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
         }
         for uid in sorted(item.get("user_ids", ())):
             rows.append(Notification(channel=NotificationChannel.IN_APP, recipient_id=uid, **(common | delivered)))
-            if uid in emails and item.get("email", item["key"] in EMAIL_KEYS):
+            if uid in emails and _by_email(item):
                 rows.append(Notification(channel=NotificationChannel.EMAIL, recipient_id=uid, **common))
         if item.get("department_id") in hooks:
             rows.append(
