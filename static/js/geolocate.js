@@ -2,7 +2,9 @@
    Works without a map; the address field stays available when location is refused. */
 (function () {
   "use strict";
-  var t = window.gettext || function (s) { return s; };
+  // Strings are marked with gettext() itself (an alias would hide them from makemessages);
+  // without the catalogue they stay in English.
+  var gettext = window.gettext || function (s) { return s; };
 
   function setValue(form, name, value) {
     var input = form.querySelector('[name="' + name + '"]');
@@ -16,11 +18,11 @@
       if (status) { status.textContent = text; status.classList.toggle("error", !!isError); }
     }
     if (!navigator.geolocation) {
-      say(t("This browser cannot tell your location. Please type an address or landmark."), true);
+      say(gettext("This browser cannot tell your location. Please type an address or landmark."), true);
       return;
     }
     button.disabled = true;
-    say(t("Finding your location…"));
+    say(gettext("Finding your location…"));
     navigator.geolocation.getCurrentPosition(
       function (pos) {
         setValue(form, "lon", pos.coords.longitude.toFixed(6));
@@ -28,11 +30,11 @@
         setValue(form, "crs", "wgs84");
         button.disabled = false;
         button.classList.add("done");
-        say(t("Location found (accuracy about %s m).").replace("%s", Math.round(pos.coords.accuracy)));
+        say(gettext("Location found (accuracy about %s m).").replace("%s", Math.round(pos.coords.accuracy)));
       },
       function () {
         button.disabled = false;
-        say(t("Could not get your location. Please type an address or landmark."), true);
+        say(gettext("Could not get your location. Please type an address or landmark."), true);
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
     );

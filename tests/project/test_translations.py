@@ -49,3 +49,14 @@ def test_every_marked_string_in_the_source_is_in_the_chinese_catalogue(tmp_path)
 def test_pages_use_the_chinese_catalogue():
     with translation.override("zh-hans"):
         assert translation.gettext("Cases") != "Cases"
+
+
+def test_scripts_mark_strings_with_gettext_itself():
+    """makemessages finds `gettext("…")` only: a string passed through an alias (`var t = gettext`)
+    never reaches the catalogue and shows in English on a Chinese page."""
+    import re
+
+    alias = re.compile(r"\b(?:var|let|const)\s+(\w+)\s*=\s*(?:window\.)?(?:n|p|np)?gettext\b")
+    for script in (ROOT / "static" / "js").glob("*.js"):
+        names = [name for name in alias.findall(script.read_text()) if not name.endswith("gettext")]
+        assert names == [], f"{script.name} aliases gettext as {names}"
