@@ -212,6 +212,17 @@ def _area_option_label(area: Area) -> str:
     return "\u3000" * depth + area.label
 
 
+# What the note of an action is for, as the person taking it would put it.
+NOTE_LABELS = {
+    Action.REJECT: _("Why is it not registered?"),
+    Action.RETURN: _("Why is it not yours to handle?"),
+    Action.RESOLVE: _("What was done?"),
+    Action.VERIFY_FAIL: _("What is still wrong?"),
+    Action.REOPEN: _("Why reopen it?"),
+    Action.SELF_HANDLE: _("What was done?"),
+}
+
+
 class ActionForm(forms.Form):
     """One workflow action. Which inputs it shows follows the transition's requirements."""
 
@@ -245,7 +256,7 @@ class ActionForm(forms.Form):
             self.fields["photos"].required = True
         if Requirement.NOTE in self.requires:
             self.fields["note"].required = True
-            self.fields["note"].label = _("Reason or note (required)")
+            self.fields["note"].label = NOTE_LABELS.get(action, _("Reason or note"))
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]

@@ -234,3 +234,18 @@ def test_dispatch_form_proposes_the_categorys_department(client_as, cast, city, 
     response = client_as(cast.dispatcher).get(reverse("workbench:case_detail", args=[case.pk]))
     dispatch = next(item for item in response.context["action_forms"] if item["action"] == "dispatch")
     assert dispatch["form"]["department"].value() == city.dept_x.pk
+
+
+def test_each_action_that_needs_a_note_asks_its_own_question():
+    """The note field says what it is for (a rejection's reason, what a resolution did), not a
+    generic 'note' that a handler must interpret."""
+    from apps.cases.workflow import TRANSITIONS, Requirement
+    from apps.workbench.forms import NOTE_LABELS, ActionForm
+
+    for action, transition in TRANSITIONS.items():
+        form = ActionForm(action=action, requires=transition.requires)
+        if Requirement.NOTE in transition.requires:
+            assert form.fields["note"].required
+            assert form.fields["note"].label == NOTE_LABELS[action], action
+        else:
+            assert not form.fields["note"].required, action
