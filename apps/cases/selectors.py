@@ -150,10 +150,20 @@ PUBLIC_ACTIONS = frozenset(
         "rate",
     }
 )
+# Of those, the events whose note is written for the public: why a report was not taken up, what
+# was done. Other notes are staff remarks (they may name the reporter or quote a phone number) and
+# a rating's comment is the resident's own words.
+PUBLIC_NOTE_ACTIONS = frozenset({"reject", "resolve", "self_handle", "verify_pass", "reopen"})
 
 
-def case_public_events(*, case: Case) -> QuerySet[CaseEvent]:
-    return CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by("created_at", "id")
+def case_public_events(*, case: Case) -> list[CaseEvent]:
+    """The public timeline of a case, oldest first: the pages and the API for anyone holding the
+    tracking code. Notes outside PUBLIC_NOTE_ACTIONS are blanked; the actor is a role, never a name."""
+    events = list(CaseEvent.objects.filter(case=case, action__in=PUBLIC_ACTIONS).order_by("created_at", "id"))
+    for event in events:
+        if event.action not in PUBLIC_NOTE_ACTIONS:
+            event.note = ""
+    return events
 
 
 def case_duplicate_candidates(

@@ -26,10 +26,6 @@ from .forms import RatingForm, ReopenForm, ResidentReportForm, TrackForm
 # Location errors land on the visible address field: residents never see coordinates.
 LOCATION_ALIASES = {"lon": "address", "lat": "address", "crs": "address"}
 
-# Transitions a resident sees on the timeline, and those whose note is written for the public.
-PUBLIC_NOTE_ACTIONS = frozenset({Action.REJECT, Action.RESOLVE, Action.SELF_HANDLE, Action.VERIFY_PASS, Action.REOPEN})
-
-
 # How each step reads to a resident (the staff pages use the workflow's verbs).
 PUBLIC_LABELS = {
     "report": gettext_lazy("Report received"),
@@ -48,7 +44,8 @@ PUBLIC_LABELS = {
 
 
 def public_timeline(case) -> list[dict]:
-    """The case's public history: what happened and by which role (never who), with public notes only."""
+    """The case's public history: what happened and by which role (never who), with public notes
+    only (`case_public_events` decides which)."""
     return [
         {
             "action": event.action,
@@ -56,7 +53,7 @@ def public_timeline(case) -> list[dict]:
             "role": event.actor_role,
             "to_state": event.to_state,  # empty for an event that changes no state (a rating)
             "at": event.created_at,
-            "note": event.note if event.action in PUBLIC_NOTE_ACTIONS else "",
+            "note": event.note,
         }
         for event in case_selectors.case_public_events(case=case)
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -177,6 +178,32 @@ def test_tracking_by_code_shows_no_personal_data(api, cast, case_in):
     ]
 
 
+def test_tracking_by_code_shows_only_the_notes_written_for_the_public(api, cast, city, report):
+    """Staff remarks may quote the reporter; the description may hold their phone. Anyone holding
+    the code sees neither, only what was done (the same rule as the tracking page)."""
+    from apps.cases import services
+
+    case = report(description="我家门口井盖丢了，联系我 13912345678")
+    services.case_transition(case=case, actor=cast.dispatcher, action="register", note="已核实，反映人王大锤 13912345678")
+    services.case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, note="请联系王大锤")
+    services.case_transition(case=case, actor=cast.handler_x, action="accept")
+    services.case_transition(
+        case=case, actor=cast.handler_x, action="resolve", note="已补装井盖", photos=[jpeg("after.jpg")]
+    )
+    data = api.get(f"/api/v1/track/{case.tracking_code}/").json()
+    text = json.dumps(data, ensure_ascii=False)
+    assert "13912345678" not in text and "王大锤" not in text and "description" not in data
+    assert {e["action"]: e["note"] for e in data["events"]} == {
+        "report": "",
+        "register": "",
+        "dispatch": "",
+        "accept": "",
+        "resolve": "已补装井盖",
+    }
+    page = api.get(f"/report/track/{case.tracking_code}/").content.decode()
+    assert "13912345678" not in page and "王大锤" not in page and "已补装井盖" in page
+
+
 def test_tracking_an_unknown_code_is_404(api, db):
     assert api.get("/api/v1/track/AAAAAAAAAAAA/").status_code == 404
 
@@ -194,3 +221,35 @@ def test_schema_is_valid(client):
     body = response.content.decode()
     for path in ("/api/v1/cases/{id}/verify-pass/", "/api/v1/track/{code}/", "/api/v1/cases/{id}/photos/"):
         assert path in body
+
+
+def test_staff_see_colleagues_names_in_the_history_but_never_a_residents(api_as, cast, city, report):
+    from apps.cases import services
+
+    cast.resident.full_name = "李四海"
+    cast.resident.save(update_fields=["full_name"])
+    case = report()  # by the resident
+
+    services.case_transition(case=case, actor=cast.dispatcher, action="register")
+    for viewer in (cast.dispatcher, cast.officer_a):
+        events = api_as(viewer).get(f"/api/v1/cases/{case.pk}/").json()["events"]
+        by_action = {e["action"]: e for e in events}
+        assert by_action["report"]["actor"] is None and by_action["report"]["actor_role"] == "resident"
+        assert by_action["register"]["actor"]["name"] == cast.dispatcher.display_name
+        assert "李四海" not in json.dumps(events, ensure_ascii=False)
+
+
+def test_a_resident_reading_their_case_sees_roles_and_public_notes_only(api_as, cast, city, report):
+    from apps.cases import services
+
+    case = report()
+    services.case_transition(case=case, actor=cast.dispatcher, action="register", note="内部备注：已电话核实")
+    services.case_transition(case=case, actor=cast.dispatcher, action="dispatch", assignee=cast.officer_a)
+    data = api_as(cast.resident).get(f"/api/v1/cases/{case.pk}/").json()
+    assert data["assignee"] is None and data["responsible_officer"] is None
+    assert "内部备注" not in json.dumps(data, ensure_ascii=False)
+    assert all(e["actor"] is None for e in data["events"])
+    listed = api_as(cast.resident).get("/api/v1/cases/").json()["results"]
+    assert [c["assignee"] for c in listed if c["id"] == case.pk] == [None]
+    # Staff still see who holds it.
+    assert api_as(cast.dispatcher).get(f"/api/v1/cases/{case.pk}/").json()["assignee"]["id"] == cast.officer_a.pk

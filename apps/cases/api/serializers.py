@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
 
 from ..choices import CaseState, Channel, PhotoKind
@@ -146,6 +147,18 @@ class CaseListOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    # Staff members' names are for staff: a resident reading their own case sees roles only.
+    STAFF_NAMES = ("assignee", "responsible_officer")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_staff_role", False):
+            for name in self.STAFF_NAMES:
+                if name in data:
+                    data[name] = None
+        return data
+
 
 class PhotoOutput(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
@@ -173,8 +186,10 @@ class EventOutput(serializers.ModelSerializer):
 
     @extend_schema_field(UserBriefOutput(allow_null=True))
     def get_actor(self, obj):
-        # Residents see the role that acted, never a staff member's name.
-        if obj.actor is None or not self.context.get("show_actor_names", False):
+        # Residents see the role that acted, never a staff member's name; staff see colleagues'
+        # names but never a resident's (that is the reporter's personal data: its full value is
+        # shown only through the recorded reveal).
+        if not self.context.get("show_actor_names", False) or obj.actor_role == Role.RESIDENT or obj.actor is None:
             return None
         return UserBriefOutput(obj.actor).data
 
@@ -245,13 +260,14 @@ class TrackEventOutput(serializers.Serializer):
 
 
 class TrackOutput(serializers.Serializer):
-    """What anyone holding a tracking code may see: no names, no phones, no staff identities."""
+    """What anyone holding a tracking code may see: no names, no phones, no staff identities, no
+    free text but the notes written for the public (the description may hold the reporter's contact
+    details; the tracking page shows it to the reporter only)."""
 
     tracking_code = serializers.CharField()
     state = serializers.CharField()
     state_label = serializers.CharField()
     category = CategoryBriefOutput()
-    description = serializers.CharField()
     created_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     followed = FollowedOutput(allow_null=True)

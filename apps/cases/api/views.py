@@ -55,7 +55,10 @@ def _detail_payload(*, request, case) -> dict:
     user = request.user
     followed = selectors.case_followed(case=case)
     case.contact_view = selectors.case_contact_for_user(user=user, case=case)
-    case.history_list = list(selectors.case_history(case=case))
+    # A resident reading their own case sees the public timeline, as on the portal's pages.
+    case.history_list = (
+        list(selectors.case_history(case=case)) if user.is_staff_role else selectors.case_public_events(case=case)
+    )
     case.photos_list = list(CasePhoto.objects.filter(case=case))
     case.actions_list = selectors.case_actions_for_user(user=user, case=case)
     case.followed_case = followed if followed.pk != case.pk else None
@@ -240,7 +243,6 @@ class TrackApi(APIView):
             "state": case.state,
             "state_label": case.get_state_display(),
             "category": case.category,
-            "description": case.description,
             "created_at": case.created_at,
             "closed_at": case.closed_at,
             "followed": followed if followed.pk != case.pk else None,
