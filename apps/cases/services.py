@@ -318,6 +318,22 @@ def _event_data(*, action: str, department, assignee, merge_into, changes: dict)
     return data
 
 
+def _require_may_take(*, transition, actor: User, case: Case, at: datetime) -> None:
+    if not actor_may_take(transition=transition, actor=actor, case=case, at=at):
+        raise NotPermitted(_("You may not take this action on this case."), field="action")
+
+
+def case_action_check(*, case: Case, actor: User, action: str, at: datetime | None = None) -> None:
+    """NotPermitted unless `actor`'s role and relation to `case` allow `action` (the state, the
+    version and the inputs stay `case_transition`'s to check). Views call it before they read the
+    action's inputs, so that a refused user gets 403 and learns nothing from input errors (which
+    accounts or tracking codes exist). `case` must come from the user's visible cases."""
+    transition = TRANSITIONS.get(str(action))
+    if transition is None:
+        raise DomainError(_("Unknown action."), field="action")
+    _require_may_take(transition=transition, actor=actor, case=case, at=at or timezone.now())
+
+
 def case_transition(
     *,
     case: Case,
@@ -350,8 +366,7 @@ def case_transition(
             current = case_list_for_user(user=actor).get(pk=case.pk)
         except Case.DoesNotExist:
             raise Http404("No such case.") from None
-        if not actor_may_take(transition=transition, actor=actor, case=current, at=at):
-            raise NotPermitted(_("You may not take this action on this case."), field="action")
+        _require_may_take(transition=transition, actor=actor, case=current, at=at)
         version = current.version if expected_version is None else expected_version
         if current.version != version:
             raise Conflict(_("Someone else changed this case; reload it."), field="version")

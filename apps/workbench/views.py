@@ -256,6 +256,11 @@ def case_act(request, pk: int, action: str):
     case = case_selectors.case_get_for_user(user=request.user, pk=pk)
     if action not in TRANSITIONS:
         raise Http404
+    try:
+        case_services.case_action_check(case=case, actor=request.user, action=action)
+    except NotPermitted as err:
+        messages.error(request, str(err))
+        return _render_detail(request, case, status=403)
     form = _action_form(case, action, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data

@@ -253,3 +253,14 @@ def test_a_resident_reading_their_case_sees_roles_and_public_notes_only(api_as, 
     assert [c["assignee"] for c in listed if c["id"] == case.pk] == [None]
     # Staff still see who holds it.
     assert api_as(cast.dispatcher).get(f"/api/v1/cases/{case.pk}/").json()["assignee"]["id"] == cast.officer_a.pk
+
+
+def test_a_refused_action_is_403_whatever_its_inputs(api_as, cast, case_in):
+    """A handler may not dispatch (not even a case of their department): the answer must not tell
+    which accounts exist."""
+    case = case_in("dispatched")
+    client = api_as(cast.handler_x)
+    for body in ({"assignee": 999999}, {"assignee": cast.officer_a.pk}, {"department": "x"}):
+        response = client.post(f"/api/v1/cases/{case.pk}/dispatch/", body, format="json")
+        assert response.status_code == 403, body
+        assert response.json()["code"] == "not_permitted"

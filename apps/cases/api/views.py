@@ -123,6 +123,7 @@ class CaseActionApi(CaseScopeMixin, APIView):
 
     def post(self, request, pk: int):
         case = self.get_case()
+        services.case_action_check(case=case, actor=request.user, action=self.case_action)
         data = CaseActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
