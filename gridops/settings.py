@@ -215,6 +215,10 @@ GRIDOPS_BEAT_INTERVAL_S = env_int("GRIDOPS_BEAT_INTERVAL_S", 60)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "apps.sla.tasks.sla_sweep_task", "schedule": float(GRIDOPS_BEAT_INTERVAL_S)},
     "notify-resend": {"task": "apps.notify.tasks.notification_resend_task", "schedule": float(GRIDOPS_BEAT_INTERVAL_S)},
+    "assignment-permissions": {
+        "task": "apps.grid.tasks.assignment_permissions_sync_task",
+        "schedule": float(GRIDOPS_BEAT_INTERVAL_S),
+    },
 }
 # Embedded default: run the periodic jobs in a thread of the web process (make run).
 GRIDOPS_INPROCESS_BEAT = env_bool("GRIDOPS_INPROCESS_BEAT", not REDIS_URL)

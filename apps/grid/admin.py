@@ -54,6 +54,10 @@ class CellAssignmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["cell", "officer"]
     actions = ["end_now"]
 
+    def has_delete_permission(self, request, obj=None):
+        # An assignment is the record of who answered for a cell when: it is ended, never deleted.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         # An assignment in force is ended with the action, never edited: its permissions follow it.
         return ["cell", "officer", "kind", "valid_from", "valid_until"] if obj else []

@@ -1,8 +1,11 @@
 """Writes to the grid: areas, cells, officer assignments and leave.
 
-Assigning an officer to a cell grants the guardian permission `grid.work_in_cell` on it;
-ending the assignment revokes it (unless another assignment of the same officer to the same
-cell is still in force). A supervisor's scope is `grid.supervise_area` on an area.
+An officer holds the guardian permission `grid.work_in_cell` on a cell exactly while one of their
+assignments to it is in force: `assignment_create` grants it when the assignment starts at once,
+`assignment_end` revokes it when it ends at once (unless another assignment of the same officer to
+the same cell is in force), and `assignment_permissions_sync` (periodic, every minute) grants and
+revokes it for the assignments that start or end on their own dates. A supervisor's scope is
+`grid.supervise_area` on an area.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from gridops.errors import DomainError
 
 from .choices import AssignmentKind
 from .geometry import geometry_summary
-from .models import Area, Cell, CellAssignment, GridRevision, OfficerLeave
+from .models import Area, Cell, CellAssignment, CellUserObjectPermission, GridRevision, OfficerLeave
 
 WORK_IN_CELL = "grid.work_in_cell"
 SUPERVISE_AREA = "grid.supervise_area"
@@ -114,8 +117,17 @@ def assignment_create(
     assignment = CellAssignment.objects.create(
         cell=cell, officer=officer, kind=kind, valid_from=valid_from, valid_until=valid_until
     )
-    assign_perm(WORK_IN_CELL, officer, cell)
+    if _in_force(assignment, timezone.now()):
+        assign_perm(WORK_IN_CELL, officer, cell)
     return assignment
+
+
+def _in_force(assignment: CellAssignment, at: datetime) -> bool:
+    return assignment.valid_from <= at and (assignment.valid_until is None or assignment.valid_until > at)
+
+
+def _in_force_q(at: datetime) -> Q:
+    return Q(valid_from__lte=at) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
 
 
 @transaction.atomic
@@ -126,15 +138,47 @@ def assignment_end(*, assignment: CellAssignment, at: datetime | None = None) ->
         raise DomainError("An assignment cannot end before it starts.", field="valid_until")
     assignment.valid_until = at
     assignment.save(update_fields=["valid_until"])
+    now = timezone.now()
+    if at > now:
+        return assignment  # ends later: the periodic sync revokes the permission then
     still_assigned = (
         CellAssignment.objects.filter(cell_id=assignment.cell_id, officer_id=assignment.officer_id)
         .exclude(pk=assignment.pk)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now()))
+        .filter(_in_force_q(now))
         .exists()
     )
     if not still_assigned:
         remove_perm(WORK_IN_CELL, assignment.officer, assignment.cell)
     return assignment
+
+
+@transaction.atomic
+def assignment_permissions_sync(*, at: datetime | None = None) -> tuple[int, int]:
+    """Make `grid.work_in_cell` match the assignments in force at `at` (now by default): grant it
+    where an assignment has started, revoke it where none is in force any more (one ended, or
+    was deleted). Returns (granted, revoked). Periodic (beat, every minute); idempotent."""
+    from django.contrib.auth.models import Permission
+
+    at = at or timezone.now()
+    app_label, codename = WORK_IN_CELL.split(".")
+    permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    wanted = set(CellAssignment.objects.filter(_in_force_q(at)).values_list("officer_id", "cell_id"))
+    held = dict(
+        ((user_id, cell_id), pk)
+        for pk, user_id, cell_id in CellUserObjectPermission.objects.filter(permission=permission).values_list(
+            "pk", "user_id", "content_object_id"
+        )
+    )
+    grant = wanted - held.keys()
+    revoke = [pk for pair, pk in held.items() if pair not in wanted]
+    CellUserObjectPermission.objects.bulk_create(
+        [CellUserObjectPermission(permission=permission, user_id=u, content_object_id=c) for u, c in grant],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    for start in range(0, len(revoke), 1000):
+        CellUserObjectPermission.objects.filter(pk__in=revoke[start : start + 1000]).delete()
+    return len(grant), len(revoke)
 
 
 def leave_create(*, officer: User, starts_at: datetime, ends_at: datetime, reason: str = "") -> OfficerLeave:

@@ -31,12 +31,13 @@ def should_run_inprocess_beat(argv: list[str], enabled: bool, environ=os.environ
 def _beat_loop(stop: threading.Event, interval_s: float) -> None:
     from django.db import close_old_connections
 
+    from apps.grid.services import assignment_permissions_sync
     from apps.notify.services import notification_resend
 
     from .sweep import sla_sweep
 
     while not stop.wait(interval_s):
-        for job in (sla_sweep, notification_resend):
+        for job in (sla_sweep, notification_resend, assignment_permissions_sync):
             try:
                 close_old_connections()
                 result = job()
@@ -64,4 +65,4 @@ class SlaConfig(AppConfig):
                 target=_beat_loop, args=(stop, interval), name="gridops-beat", daemon=True
             )
             SlaConfig.beat_thread.start()
-            logger.info("in-process beat: SLA sweep and notification resend every %.0f s", interval)
+            logger.info("in-process beat: SLA sweep, notification resend, cell permissions every %.0f s", interval)

@@ -64,3 +64,61 @@ def test_only_officers_can_be_assigned(cast, city):
 def test_supervisor_scope_is_per_area(cast, city):
     assert cast.supervisor_d.has_perm("grid.supervise_area", city.district_d)
     assert not cast.supervisor_d.has_perm("grid.supervise_area", city.district_e)
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)  # a new object: guardian's permission cache is per instance
+
+
+def test_an_assignment_that_starts_later_grants_nothing_until_it_starts(cast, city):
+    now = timezone.now()
+    services.assignment_create(
+        cell=city.cell_b, officer=cast.officer_a, kind=AssignmentKind.BACKUP, valid_from=now + timedelta(days=30)
+    )
+    assert not _fresh(cast.officer_a).has_perm("grid.work_in_cell", city.cell_b)
+    assert services.assignment_permissions_sync(at=now + timedelta(days=29)) == (0, 0)
+    assert services.assignment_permissions_sync(at=now + timedelta(days=30)) == (1, 0)
+    assert _fresh(cast.officer_a).has_perm("grid.work_in_cell", city.cell_b)
+
+
+def test_an_assignment_that_runs_out_loses_its_permission_at_the_next_sync(cast, city):
+    from apps.cases.selectors import case_list_for_user
+
+    now = timezone.now()
+    services.assignment_create(
+        cell=city.cell_b,
+        officer=cast.officer_a,
+        kind=AssignmentKind.BACKUP,
+        valid_from=now - timedelta(days=1),
+        valid_until=now + timedelta(hours=1),
+    )
+    assert _fresh(cast.officer_a).has_perm("grid.work_in_cell", city.cell_b)
+    assert services.assignment_permissions_sync(at=now + timedelta(minutes=59)) == (0, 0)
+    assert services.assignment_permissions_sync(at=now + timedelta(hours=1)) == (0, 1)
+    officer = _fresh(cast.officer_a)
+    assert not officer.has_perm("grid.work_in_cell", city.cell_b)
+    assert officer.has_perm("grid.work_in_cell", city.cell_a)  # the assignment still in force stays
+    assert not case_list_for_user(user=officer).filter(cell=city.cell_b).exists()
+
+
+def test_ending_an_assignment_later_keeps_the_permission_until_then(cast, city):
+    now = timezone.now()
+    assignment = city.cell_a.assignments.get(officer=cast.officer_a)
+    services.assignment_end(assignment=assignment, at=now + timedelta(days=1))
+    assert _fresh(cast.officer_a).has_perm("grid.work_in_cell", city.cell_a)
+    assert services.assignment_permissions_sync(at=now + timedelta(days=1)) == (0, 1)
+    assert not _fresh(cast.officer_a).has_perm("grid.work_in_cell", city.cell_a)
+
+
+def test_the_sync_restores_what_assignments_say(cast, city):
+    """A permission lost or left over by hand is put right, and a second run changes nothing."""
+    from apps.grid.models import CellUserObjectPermission
+
+    CellUserObjectPermission.objects.filter(user=cast.officer_a, content_object=city.cell_a).delete()
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("grid.work_in_cell", cast.officer_a, city.cell_b)
+    assert services.assignment_permissions_sync() == (1, 1)
+    assert services.assignment_permissions_sync() == (0, 0)
+    officer = _fresh(cast.officer_a)
+    assert officer.has_perm("grid.work_in_cell", city.cell_a) and not officer.has_perm("grid.work_in_cell", city.cell_b)
