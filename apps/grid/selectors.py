@@ -32,6 +32,12 @@ def cell_responsible_officer_id(*, cell: Cell | int, at: datetime | None = None)
     return _responsible_officer_ids(cell_ids=[cell_id], at=at or timezone.now()).get(cell_id)
 
 
+def cells_responsible_officer_ids(*, cell_ids, at: datetime | None = None) -> dict[int, int]:
+    """cell id -> the officer answering for it at `at` (now by default), for many cells in one
+    query; a cell nobody answers for is absent."""
+    return _responsible_officer_ids(cell_ids=sorted(set(cell_ids)), at=at or timezone.now())
+
+
 def _responsible_officer_ids(*, cell_ids: list[int], at: datetime) -> dict[int, int]:
     """cell id -> responsible officer id, by the rule of `cell_responsible_officer`.
 

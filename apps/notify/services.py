@@ -151,15 +151,26 @@ def _requester(event) -> set[int]:
     return set(ClockRequest.objects.filter(pk=request_id).values_list("requested_by_id", flat=True))
 
 
+def _officer_now(case, at) -> int | None:
+    """The officer answering for the case's cell at `at`: the cell may have changed hands, or its
+    officer gone on leave, since the report (whose officer `responsible_officer` records). Someone
+    who no longer works in the cell cannot see the case and must not hear of it."""
+    if case.cell_id is None:
+        return case.responsible_officer_id
+    from apps.grid.selectors import cell_responsible_officer_id
+
+    return cell_responsible_officer_id(cell=case.cell_id, at=at)
+
+
 def _recipients(event) -> set[int]:
     case = event.case
     action = event.action
     if action == "report":
-        return {case.responsible_officer_id}
+        return {case.responsible_officer_id}  # routed a moment ago
     if action == "dispatch":
         return _department_handlers(case) | {case.assignee_id}
     if action in {"accept", "resolve"}:
-        return {case.responsible_officer_id}
+        return {_officer_now(case, event.created_at)}
     if action == "return":
         return _dispatchers()
     if action == "verify_fail":
@@ -173,7 +184,7 @@ def _recipients(event) -> set[int]:
     if action in {"suspension_approve", "suspension_refuse", "extension_approve", "extension_refuse"}:
         return _requester(event) | {case.assignee_id}
     if action == "suspension_resume":
-        return {case.assignee_id, case.responsible_officer_id}
+        return {case.assignee_id, _officer_now(case, event.created_at)}
     return set()
 
 

@@ -130,7 +130,7 @@ def _announce(fired, now: datetime) -> None:
     """History entry per alert, then notifications to the people of the ladder (constant queries per batch)."""
     from apps.notify.services import notifications_create
 
-    recipients = _ladder(fired)
+    recipients = _ladder(fired, now)
     events = _record_events(fired, now)
     items = []
     for (clock, kind, level, _due), event in zip(fired, events, strict=True):
@@ -186,18 +186,24 @@ def _record_events(fired, now: datetime):
     return CaseEvent.objects.bulk_create(rows, batch_size=1000)
 
 
-def _ladder(fired) -> dict[tuple[int, str, int], set[int]]:
+def _ladder(fired, now: datetime) -> dict[tuple[int, str, int], set[int]]:
     """Who hears of each alert.
 
-    warning: the assignee and the responsible officer; level 1: also the assignee's
-    supervisor (`reports_to`, else the responsible officer's); level 2: the supervisors of
-    the case's subdistrict; level 3: the district's supervisors and the dispatchers of the
-    command center.
+    warning: the assignee and the officer answering for the case's cell now (not the one of the
+    report's day: cells change hands, officers go on leave); level 1: also the assignee's
+    supervisor (`reports_to`, else the officer's); level 2: the supervisors of the case's
+    subdistrict; level 3: the district's supervisors and the dispatchers of the command center.
     """
     from apps.grid.models import AreaUserObjectPermission
+    from apps.grid.selectors import cells_responsible_officer_ids
 
     cases = [c.case for c, *_ in fired]
-    people = {c.assignee_id for c in cases} | {c.responsible_officer_id for c in cases}
+    officer_of_cell = cells_responsible_officer_ids(cell_ids=[c.cell_id for c in cases if c.cell_id], at=now)
+
+    def officer(case) -> int | None:
+        return officer_of_cell.get(case.cell_id) if case.cell_id else case.responsible_officer_id
+
+    people = {c.assignee_id for c in cases} | {officer(c) for c in cases}
     people.discard(None)
     boss = dict(User.objects.filter(pk__in=people, reports_to__isnull=False).values_list("pk", "reports_to_id"))
     codes_by_level: dict[int, set[str]] = {2: set(), 3: set()}
@@ -224,10 +230,10 @@ def _ladder(fired) -> dict[tuple[int, str, int], set[int]]:
     out: dict[tuple[int, str, int], set[int]] = {}
     for clock, kind, level, _due in fired:
         case = clock.case
-        users = {case.assignee_id, case.responsible_officer_id}
+        users = {case.assignee_id, officer(case)}
         segments = [s for s in (case.area_path or "").split("/") if s]
         if level >= 1:
-            users.add(boss.get(case.assignee_id) or boss.get(case.responsible_officer_id))
+            users.add(boss.get(case.assignee_id) or boss.get(officer(case)))
         if level == 2 and len(segments) > 2:
             users |= supervisors[segments[2]]
         if level == 3:

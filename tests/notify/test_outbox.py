@@ -72,6 +72,16 @@ def test_dispatch_notifies_the_department_in_app_by_email_and_webhook(
     assert body["event"] == "dispatch" and body["case"] == case.tracking_code
 
 
+def test_the_officer_who_hears_of_progress_is_the_one_answering_for_the_cell_now(make_case, cast, city, policy):
+    from apps.grid import services as grid_services
+
+    case = dispatch(make_case, cast, city)
+    grid_services.assignment_create(cell=city.cell_a, officer=cast.officer_c, valid_from=local(2026, 11, 23, 9, 10))
+    case_transition(case=case, actor=cast.handler_x, action="accept", at=local(2026, 11, 23, 9, 30))
+    told = Notification.objects.filter(case=case, key="accept", channel="inapp").values_list("recipient", flat=True)
+    assert list(told) == [cast.officer_c.pk]
+
+
 def test_notifications_carry_no_personal_data(
     make_case, cast, city, policy, hook_server, django_capture_on_commit_callbacks
 ):

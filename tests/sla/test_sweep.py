@@ -156,6 +156,19 @@ def test_ladder_notifies_the_right_people(dispatched_case, cast, city):
     assert case.tracking_code in n.text
 
 
+def test_ladder_tells_the_officer_answering_for_the_cell_now(dispatched_case, cast, city):
+    """The cell changed hands after the report: the new officer hears of the warning, the old one
+    (who can no longer see the case) does not."""
+    from apps.grid import services as grid_services
+
+    case = dispatched_case()
+    assert case.responsible_officer_id == cast.officer_a.pk
+    grid_services.assignment_create(cell=city.cell_a, officer=cast.officer_c, valid_from=local(2026, 11, 23, 12, 0))
+    sla_sweep(now=local(2026, 11, 23, 14, 12))
+    told = set(Notification.objects.filter(key="sla_warning", channel="inapp").values_list("recipient", flat=True))
+    assert told == {cast.handler_x.pk, cast.officer_c.pk}
+
+
 def test_sweep_query_count_does_not_grow_with_the_batch(dispatched_case, django_assert_max_num_queries):
     for m in range(0, 50, 5):
         dispatched_case(local(2026, 11, 23, 9, m))
