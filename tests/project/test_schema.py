@@ -30,3 +30,13 @@ def test_the_icon_is_served_from_the_app_for_pages_that_do_not_link_it(client):
     icon = client.get(answer["Location"])
     assert icon.status_code == 200
     assert b"<svg" in b"".join(icon.streaming_content if icon.streaming else [icon.content])
+
+
+def test_the_schema_speaks_the_readers_language(client, db):
+    """Operation summaries are translated per request, not frozen in the language of start-up."""
+    summaries = {}
+    for lang in ("en", "zh-hans"):
+        schema = client.get("/api/v1/schema/?format=json", HTTP_ACCEPT_LANGUAGE=lang).json()
+        summaries[lang] = schema["paths"]["/api/v1/cases/{id}/accept/"]["post"]["summary"]
+    assert summaries["en"].startswith("Take the dispatched case on")
+    assert "签收" in summaries["zh-hans"] and not summaries["zh-hans"].startswith("Take")

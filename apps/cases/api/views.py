@@ -145,8 +145,8 @@ def action_view(action: str):
     """A distinct view class per action, so that each gets its own documented operation."""
     transition = TRANSITIONS[action]
     decorated = extend_schema(
-        summary=str(transition.description),
-        description=str(transition.description),
+        summary=transition.description,
+        description=transition.description,
         request=CaseActionInput,
         responses={200: CaseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         operation_id=f"cases_{action}",
