@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from gridops.errors import Conflict, DomainError
+from gridops.errors import DomainError
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Conflict):
-        return Response({"detail": str(exc), "code": exc.code}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainError):  # also Conflict (409) and NotPermitted (403)
         body = {"detail": str(exc), "code": exc.code}
         if exc.field:
             body[exc.field] = [str(exc)]
         return Response(body, status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": _("The request is too large."), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):  # too many fields, a malformed multipart body, ...
+        return Response({"detail": _("The request is malformed."), "code": "malformed"}, status=400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
     elif isinstance(exc, Http404):
@@ -27,3 +34,28 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request, exception=None):
+    """404 for the whole site: JSON under /api/ (a path that names no endpoint), a page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/, a page elsewhere (nothing about the error reaches the client)."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(_("Server error.")), "code": "server_error"}, status=500)
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception=None):
+    """400 raised outside a view's own handling (a request Django refuses before the view runs)."""
+    if _is_api(request):
+        return JsonResponse({"detail": str(_("The request is malformed.")), "code": "malformed"}, status=400)
+    return defaults.bad_request(request, exception)

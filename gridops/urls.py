@@ -53,3 +53,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "gridops.api.bad_request"
+handler404 = "gridops.api.not_found"
+handler500 = "gridops.api.server_error"

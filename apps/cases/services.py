@@ -89,12 +89,17 @@ def _locate(*, lon: float | None, lat: float | None, crs: str, address: str):
         found = geocode_address(address)
         lon, lat, field = found.lon, found.lat, "address"
     else:
-        try:
-            lon, lat = float(lon), float(lat)
-        except (TypeError, ValueError):
-            raise DomainError(_("The coordinates are not numbers."), field="location") from None
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise DomainError(_("The coordinates are out of range."), field="location")
+        values = {}
+        for name, value in (("lon", lon), ("lat", lat)):
+            try:
+                values[name] = float(value)
+            except (TypeError, ValueError):
+                raise DomainError(_("The coordinates are not numbers."), field=name) from None
+        lon, lat = values["lon"], values["lat"]
+        if not -180 <= lon <= 180:
+            raise DomainError(_("The coordinates are out of range."), field="lon")
+        if not -90 <= lat <= 90:
+            raise DomainError(_("The coordinates are out of range."), field="lat")
         lon, lat = to_wgs84(lon, lat, crs)
     result = locate(lon, lat)
     if result is None:
@@ -369,7 +374,7 @@ def case_transition(
         _require_may_take(transition=transition, actor=actor, case=current, at=at)
         version = current.version if expected_version is None else expected_version
         if current.version != version:
-            raise Conflict(_("Someone else changed this case; reload it."), field="version")
+            raise Conflict(_("Someone else changed this case; reload it."), field="expected_version")
         from_state = current.state
         if from_state not in transition.from_states:
             raise Conflict(
@@ -400,7 +405,7 @@ def case_transition(
             state=transition.to_state, version=version + 1, updated_at=timezone.now(), **changes
         )
         if updated != 1:
-            raise Conflict(_("Someone else changed this case; reload it."), field="version")
+            raise Conflict(_("Someone else changed this case; reload it."), field="expected_version")
         kind = PhotoKind.AFTER if transition.action in (Action.RESOLVE, Action.SELF_HANDLE) else PhotoKind.BEFORE
         event = _record_with_photos(
             case=current,

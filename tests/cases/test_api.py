@@ -184,8 +184,12 @@ def test_tracking_by_code_shows_only_the_notes_written_for_the_public(api, cast,
     from apps.cases import services
 
     case = report(description="我家门口井盖丢了，联系我 13912345678")
-    services.case_transition(case=case, actor=cast.dispatcher, action="register", note="已核实，反映人王大锤 13912345678")
-    services.case_transition(case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, note="请联系王大锤")
+    services.case_transition(
+        case=case, actor=cast.dispatcher, action="register", note="已核实，反映人王大锤 13912345678"
+    )
+    services.case_transition(
+        case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_x, note="请联系王大锤"
+    )
     services.case_transition(case=case, actor=cast.handler_x, action="accept")
     services.case_transition(
         case=case, actor=cast.handler_x, action="resolve", note="已补装井盖", photos=[jpeg("after.jpg")]
@@ -264,3 +268,45 @@ def test_a_refused_action_is_403_whatever_its_inputs(api_as, cast, case_in):
         response = client.post(f"/api/v1/cases/{case.pk}/dispatch/", body, format="json")
         assert response.status_code == 403, body
         assert response.json()["code"] == "not_permitted"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("assignee=1e19", "assignee"),
+        ("assignee=99999999999999999999", "assignee"),
+        ("created_after=0001-01-01T00:00:00", "created_after"),
+        ("created_before=9999-12-31T23:59:59-01:00", "created_before"),
+        ("created_after=yesterday", "created_after"),
+    ],
+)
+def test_a_filter_value_the_database_cannot_hold_is_400_naming_it(api_as, cast, query, field):
+    response = api_as(cast.dispatcher).get(f"/api/v1/cases/?{query}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_coordinates_out_of_range_name_the_coordinate(api_as, cast, category):
+    lon, lat = POINT["a"]
+    for change, field in (({"lon": 200}, "lon"), ({"lat": -91}, "lat"), ({"lat": "abc"}, "lat")):
+        body = {"category": category.code, "description": "垃圾", "lon": lon, "lat": lat, **change}
+        response = api_as(cast.resident).post("/api/v1/cases/", body, format="json")
+        assert response.status_code == 400 and field in response.json(), (change, response.json())
+
+
+def test_api_errors_outside_the_views_are_json_too(api_as, cast, settings):
+    client = api_as(cast.dispatcher)
+    missing = client.get("/api/v1/cases/abc/")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = client.post("/api/v1/cases/", {"description": "a" * 5000}, format="json")
+    assert big.status_code == 413 and big.json()["code"] == "too_large"
+
+
+def test_a_conflict_names_the_input_at_fault(api_as, cast, case_in):
+    case = case_in("registered")
+    response = api_as(cast.dispatcher).post(
+        f"/api/v1/cases/{case.pk}/reject/", {"note": "重复", "expected_version": case.version - 1}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict" and "expected_version" in response.json()

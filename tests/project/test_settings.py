@@ -109,3 +109,40 @@ def test_check_deploy_is_clean_with_debug_off_and_a_real_secret():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+CONCURRENT_WRITERS = """
+import threading, time
+import django
+django.setup()
+from django.db import connection, connections, transaction
+with connection.cursor() as c:
+    c.execute("CREATE TABLE probe (n integer)")
+connection.close()
+errors = []
+def writer():
+    try:
+        with transaction.atomic():
+            with connection.cursor() as c:
+                c.execute("SELECT count(*) FROM probe")  # read first, as a service checks a case
+                time.sleep(0.05)
+                c.execute("INSERT INTO probe VALUES (1)")  # then write
+    except Exception as exc:
+        errors.append(str(exc))
+    finally:
+        connections.close_all()
+threads = [threading.Thread(target=writer) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+with connection.cursor() as c:
+    c.execute("SELECT count(*) FROM probe")
+    print(c.fetchone()[0], errors)
+"""
+
+
+def test_embedded_database_lets_writers_wait_for_each_other(tmp_path):
+    """On SQLite, transactions that read then write, started together (two dispatchers acting at
+    once), queue for the write lock instead of failing with 'database is locked'."""
+    done = run_python(CONCURRENT_WRITERS, GRIDOPS_VAR_DIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "8 []"
