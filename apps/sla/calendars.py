@@ -60,6 +60,14 @@ def timekeeper_for(policy: SlaPolicy | None) -> WorkCalendar | ClockTime:
     return calendar_get(calendar_id=policy.calendar_id if policy else None)
 
 
+def timekeeper_for_clock(clock) -> WorkCalendar | ClockTime:
+    """The time basis a running stage started with (`clock.basis`), whatever its policy says now:
+    a policy edited or deleted mid-stage must not turn working seconds into clock seconds."""
+    if clock.basis == "clock":
+        return CLOCK
+    return calendar_get(calendar_id=clock.policy.calendar_id if clock.policy_id and clock.policy else None)
+
+
 def calendar_touch(*, calendar_id: int) -> None:
     """Mark a calendar changed (after editing its days) so every process reloads it."""
     from django.utils import timezone

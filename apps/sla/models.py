@@ -85,6 +85,22 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {'+' if self.is_workday else '-'}"
 
+    # Every process keeps its calendars until the calendar's `updated_at` moves: a day saved or
+    # deleted anywhere (admin, shell, fixtures) moves it. Bulk writes must call `calendar_touch`.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._touch()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._touch()
+        return result
+
+    def _touch(self) -> None:
+        from .calendars import calendar_touch
+
+        calendar_touch(calendar_id=self.calendar_id)
+
 
 class SlaPolicy(models.Model):
     """Time limits of the four stages for a category (and priority), with warning and escalation.

@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from gridops.errors import Conflict, DomainError, NotPermitted
 from gridops.localcache import ProcessCache
 
-from .calendars import timekeeper_for
+from .calendars import timekeeper_for, timekeeper_for_clock
 from .choices import (
     MAX_ESCALATION_LEVEL,
     RESTART_ACTIONS,
@@ -84,13 +84,22 @@ def _schedule(clock: CaseClock, keeper: WorkCalendar | ClockTime, policy: SlaPol
         return
     total = clock.limit_seconds + clock.extension_seconds
     start = clock.running_since
-    clock.deadline = keeper.add(start, total - clock.consumed_seconds)
-    warn_total = total * policy.warning_percent / 100.0
-    clock.warn_at = keeper.add(start, warn_total - clock.consumed_seconds)
+
+    def point(budget: float, previous: datetime | None) -> datetime:
+        # Each point falls when the stage has used `budget` seconds of its basis. On resuming, a
+        # point whose budget ran out before the pause stays where it was (a case suspended when
+        # already overdue keeps its deadline, and its ladder goes on from there).
+        remaining = budget - clock.consumed_seconds
+        if remaining <= 0 and clock.consumed_seconds > 0 and previous is not None:
+            return previous
+        return keeper.add(start, max(remaining, 0.0))
+
     delays = policy.escalation_delays()
-    clock.escalate1_at = keeper.add(clock.deadline, delays[0] * 60)
-    clock.escalate2_at = keeper.add(clock.deadline, delays[1] * 60)
-    clock.escalate3_at = keeper.add(clock.deadline, delays[2] * 60)
+    clock.deadline = point(total, clock.deadline)
+    clock.warn_at = point(total * policy.warning_percent / 100.0, clock.warn_at)
+    clock.escalate1_at = point(total + delays[0] * 60, clock.escalate1_at)
+    clock.escalate2_at = point(total + delays[1] * 60, clock.escalate2_at)
+    clock.escalate3_at = point(total + delays[2] * 60, clock.escalate3_at)
     clock.next_check_at = clock_next_check(clock)
 
 
@@ -158,7 +167,7 @@ def _end_open_suspensions(*, case_id: int, at: datetime) -> None:
 
 
 def _clock_pause(clock: CaseClock, at: datetime) -> None:
-    keeper = timekeeper_for(clock.policy)
+    keeper = timekeeper_for_clock(clock)
     if clock.running_since is not None:
         clock.consumed_seconds += keeper.elapsed(clock.running_since, at)
     clock.running_since = None
@@ -169,7 +178,7 @@ def _clock_pause(clock: CaseClock, at: datetime) -> None:
 def _clock_resume(clock: CaseClock, at: datetime) -> None:
     clock.running_since = at
     clock.is_suspended = False
-    _schedule(clock, timekeeper_for(clock.policy), clock.policy)
+    _schedule(clock, timekeeper_for_clock(clock), clock.policy)
 
 
 # ---------------------------------------------------------------- requests
@@ -240,6 +249,11 @@ def suspension_request(*, actor: User, case, reason: str, at: datetime | None = 
 
 
 def _locked_pending(request_id: int, kind: str) -> ClockRequest:
+    """The pending request, locked after its case's clock: a workflow transition locks the clock
+    and then updates the requests, and the same order here keeps the two from deadlocking."""
+    case_id = ClockRequest.objects.filter(pk=request_id, kind=kind).values_list("case_id", flat=True).first()
+    if case_id is not None:
+        list(CaseClock.objects.select_for_update().filter(case_id=case_id).values_list("pk", flat=True))
     req = (
         ClockRequest.objects.select_for_update(of=("self",))
         .select_related("case")
@@ -329,7 +343,13 @@ def extension_request(
     clock = _locked_clock(case)
     if clock.deadline is None:
         raise Conflict(_("The case has no deadline to extend."))
-    if not clock.is_suspended and clock.deadline <= at:
+    # While suspended the stored deadline is stale: the stage is overdue if it used its budget.
+    overdue = (
+        clock.consumed_seconds >= clock.limit_seconds + clock.extension_seconds
+        if clock.is_suspended
+        else clock.deadline <= at
+    )
+    if overdue:
         raise DomainError(_("The deadline has passed: an extension must be asked for before it."), field="deadline")
     cap = clock.policy.max_extensions if clock.policy else 0
     if _approved_extensions(case) >= cap:
@@ -370,7 +390,7 @@ def extension_approve(*, actor: User, request_id: int, note: str = "", at: datet
     cap = clock.policy.max_extensions if clock.policy else 0
     if _approved_extensions(req.case) >= cap:
         raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
-    keeper = timekeeper_for(clock.policy)
+    keeper = timekeeper_for_clock(clock)
     clock.extension_seconds += _seconds(keeper, req.amount, req.unit, at)
     if not clock.is_suspended:
         _schedule(clock, keeper, clock.policy)

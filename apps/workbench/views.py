@@ -83,7 +83,7 @@ def _sla_attention_q() -> Q:
     return (
         Q(sla_clock__escalation_level__gt=0)
         | Q(sla_clock__warned=True)
-        | Q(sla_clock__deadline__lte=timezone.now(), sla_clock__stopped_at__isnull=True)
+        | Q(sla_clock__deadline__lte=timezone.now(), sla_clock__stopped_at__isnull=True, sla_clock__is_suspended=False)
     )
 
 

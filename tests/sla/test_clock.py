@@ -213,3 +213,68 @@ def test_failed_verification_restarts_the_handle_stage(dispatched_case, cast, se
     assert clock.stage == "handle" and clock.stage_round > handle_round + 1
     assert clock.stage_started_at == local(2026, 11, 23, 11, 0)
     assert clock.deadline == local(2026, 11, 23, 17, 0)  # 4 fresh working hours: 11-12, 14-17
+
+
+def _suspend(case, cast, at):
+    req = sla.suspension_request(actor=cast.handler_x, case=case, reason="等待材料", at=at)
+    sla.suspension_approve(actor=cast.supervisor_d, request_id=req.pk, at=at)
+
+
+def test_a_case_suspended_when_overdue_keeps_its_deadline_and_its_ladder(dispatched_case, cast):
+    """Handle stage due Mon 15:00; suspended at 16:30 (1.5 working hours late), resumed Tue 09:00:
+    still due Mon 15:00, and level 2 (two working hours after the deadline) falls at Tue 09:30."""
+    from apps.sla.sweep import sla_sweep
+
+    case = dispatched_case()
+    sla_sweep(now=local(2026, 11, 23, 15, 0))
+    _suspend(case, cast, local(2026, 11, 23, 16, 30))
+    sla.suspension_resume(actor=cast.handler_x, case=case, at=local(2026, 11, 24, 9, 0))
+    clock = clock_of(case)
+    assert clock.deadline == local(2026, 11, 23, 15, 0)
+    assert clock.escalation_level == 1
+    assert clock.escalate2_at == local(2026, 11, 24, 9, 30)
+    assert clock.escalate3_at == local(2026, 11, 24, 11, 30)
+    assert clock.next_check_at == local(2026, 11, 24, 9, 30)
+
+
+def test_no_extension_after_the_deadline_even_while_suspended(dispatched_case, cast):
+    case = dispatched_case()
+    _suspend(case, cast, local(2026, 11, 23, 16, 30))  # the 15:00 deadline has passed
+    with pytest.raises(DomainError) as err:
+        sla.extension_request(
+            actor=cast.handler_x, case=case, amount=1, unit="days", reason="再给一天", at=local(2026, 11, 23, 16, 40)
+        )
+    assert err.value.field == "deadline"
+
+
+def test_an_extension_asked_for_while_suspended_in_time_is_accepted(dispatched_case, cast):
+    case = dispatched_case()
+    _suspend(case, cast, local(2026, 11, 23, 10, 0))  # one of four working hours used
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=1, unit="hours", reason="需要协调", at=local(2026, 11, 23, 16, 0)
+    )
+    assert req.status == "pending"
+
+
+def test_pause_and_resume_keep_the_basis_the_stage_started_with(dispatched_case, cast, policy):
+    """The policy switched to clock time mid-stage: the running stage still counts working time."""
+    case = dispatched_case()
+    policy.basis = "clock"
+    policy.save()
+    _suspend(case, cast, local(2026, 11, 23, 20, 0))  # after hours: 7 working hours used, not 11 clock hours
+    clock = clock_of(case)
+    assert clock.consumed_seconds == 7 * H  # 09:00-12:00 and 14:00-18:00 in working time
+    assert clock.basis == "working"
+
+
+def test_a_holiday_saved_anywhere_reaches_the_calendars_at_once(calendar):
+    from datetime import date
+
+    from apps.sla.calendars import calendar_get
+    from apps.sla.models import CalendarDay
+
+    assert calendar_get().is_workday(date(2026, 11, 23))
+    day = CalendarDay.objects.create(calendar=calendar, date=date(2026, 11, 23), is_workday=False)
+    assert not calendar_get().is_workday(date(2026, 11, 23))
+    day.delete()
+    assert calendar_get().is_workday(date(2026, 11, 23))

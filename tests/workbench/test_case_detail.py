@@ -239,6 +239,25 @@ def test_supervisor_queue_shows_escalated_cases_of_their_area(client_as, cast, c
     assert late.tracking_code not in _queue_html(client_as(cast.supervisor_e))
 
 
+def test_supervisor_queue_leaves_out_a_suspended_case_whose_old_deadline_passed(client_as, cast, city, cats):
+    """A suspended clock keeps its pre-pause deadline until it resumes: that is not lateness."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.sla.models import CaseClock
+
+    paused = report(cats["garbage"], actor=cast.resident)
+    late = report(cats["garbage"], actor=cast.resident2)
+    past = timezone.now() - timedelta(hours=1)
+    CaseClock.objects.filter(case=paused).update(
+        escalation_level=0, warned=False, deadline=past, is_suspended=True, running_since=None
+    )
+    CaseClock.objects.filter(case=late).update(escalation_level=0, warned=False, deadline=past)
+    html = _queue_html(client_as(cast.supervisor_d))
+    assert late.tracking_code in html and paused.tracking_code not in html
+
+
 def test_dispatch_form_proposes_the_categorys_department(client_as, cast, city, cats):
     case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.REGISTERED)
     response = client_as(cast.dispatcher).get(reverse("workbench:case_detail", args=[case.pk]))
