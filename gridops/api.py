@@ -7,11 +7,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gridops.errors import DomainError
+
+# How every documented error answer looks (see `exception_handler`).
+ERROR = OpenApiResponse(description="JSON: `detail`, `code` and the field at fault with its reasons")
 
 
 def exception_handler(exc, context):

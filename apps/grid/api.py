@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -61,7 +67,9 @@ class LocateView(APIView):
         parameters=[LocateInput],
         responses={
             200: OpenApiResponse(
-                LocateOutput,
+                PolymorphicProxySerializer(
+                    component_name="LocateAnswer", serializers=[LocateOutput, OUTSIDE], resource_type_field_name=None
+                ),
                 description=_(
                     "The point's cell, area path and officer; or, for a point outside the service "
                     'area, `{"inside": false, "detail": "outside the service area"}` (also HTTP 200).'

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from gridops.api import ERROR
 
 from . import selectors, services
 from .models import Notification
@@ -14,7 +16,7 @@ from .models import Notification
 class NotificationOutput(serializers.ModelSerializer):
     text = serializers.CharField()
     case = serializers.IntegerField(source="case_id", allow_null=True)
-    case_code = serializers.CharField(source="case.tracking_code", default=None)
+    case_code = serializers.CharField(source="case.tracking_code", default=None, allow_null=True)
     is_read = serializers.SerializerMethodField()
 
     class Meta:
@@ -29,6 +31,10 @@ class NotificationListApi(generics.ListAPIView):
     """Your in-app notifications, newest first (`?unread=1` for unread only)."""
 
     serializer_class = NotificationOutput
+
+    @extend_schema(parameters=[OpenApiParameter("unread", bool, description="Only unread ones")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         qs = selectors.notification_list_for_user(user=self.request.user)
@@ -47,7 +53,7 @@ class UnreadCountApi(APIView):
 
 
 class MarkReadApi(APIView):
-    @extend_schema(request=None, responses=COUNT)
+    @extend_schema(request=None, responses={200: COUNT, 404: ERROR})
     def post(self, request, pk: int):
         if not selectors.notification_list_for_user(user=request.user).filter(pk=pk).exists():
             from django.http import Http404

@@ -6,22 +6,23 @@ scope); the services then check the role (403).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.cases.selectors import case_get_for_user
+from gridops.api import ERROR
 
 from . import selectors, services
-from .choices import LimitUnit, RequestKind
+from .choices import LimitUnit, RequestKind, RequestStatus
 from .models import ClockRequest
 
 
 class ClockRequestOutput(serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id")
-    requested_by = serializers.CharField(source="requested_by.display_name")
-    decided_by = serializers.CharField(source="decided_by.display_name", default=None)
+    requested_by = serializers.CharField(source="requested_by.display_name", allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.display_name", default=None, allow_null=True)
 
     class Meta:
         model = ClockRequest
@@ -42,6 +43,14 @@ class ClockRequestOutput(serializers.ModelSerializer):
             "ended_at",
         ]
 
+    # Staff names and their remarks are for staff: a resident reading their own case sees neither.
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_staff_role", False):
+            data.update(requested_by=None, decided_by=None, reason="", decision_note="")
+        return data
+
 
 class SlaStatusOutput(serializers.Serializer):
     status = serializers.CharField()
@@ -56,7 +65,7 @@ class SlaStatusOutput(serializers.Serializer):
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=2000, min_length=1)
 
 
 class ExtensionInput(ReasonInput):
@@ -69,26 +78,28 @@ class NoteInput(serializers.Serializer):
 
 
 class CaseSlaApi(APIView):
-    @extend_schema(responses=SlaStatusOutput)
+    @extend_schema(responses={200: SlaStatusOutput, 404: ERROR})
     def get(self, request, pk: int):
         case = case_get_for_user(user=request.user, pk=pk)
         data = selectors.case_sla_status(case=case)
         data["requests"] = list(selectors.clock_request_list(case=case))
-        return Response(SlaStatusOutput(data).data)
+        return Response(SlaStatusOutput(data, context={"request": request}).data)
 
 
 class SuspensionRequestApi(APIView):
-    @extend_schema(request=ReasonInput, responses={201: ClockRequestOutput})
+    @extend_schema(
+        request=ReasonInput, responses={201: ClockRequestOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
     def post(self, request, pk: int):
         case = case_get_for_user(user=request.user, pk=pk)
         data = ReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         req = services.suspension_request(actor=request.user, case=case, reason=data.validated_data["reason"])
-        return Response(ClockRequestOutput(req).data, status=status.HTTP_201_CREATED)
+        return Response(ClockRequestOutput(req, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class SuspensionResumeApi(APIView):
-    @extend_schema(request=NoteInput, responses=SlaStatusOutput)
+    @extend_schema(request=NoteInput, responses={200: SlaStatusOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR})
     def post(self, request, pk: int):
         case = case_get_for_user(user=request.user, pk=pk)
         data = NoteInput(data=request.data)
@@ -96,11 +107,13 @@ class SuspensionResumeApi(APIView):
         services.suspension_resume(actor=request.user, case=case, note=data.validated_data["note"])
         out = selectors.case_sla_status(case=case)
         out["requests"] = list(selectors.clock_request_list(case=case))
-        return Response(SlaStatusOutput(out).data)
+        return Response(SlaStatusOutput(out, context={"request": request}).data)
 
 
 class ExtensionRequestApi(APIView):
-    @extend_schema(request=ExtensionInput, responses={201: ClockRequestOutput})
+    @extend_schema(
+        request=ExtensionInput, responses={201: ClockRequestOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
     def post(self, request, pk: int):
         case = case_get_for_user(user=request.user, pk=pk)
         data = ExtensionInput(data=request.data)
@@ -109,7 +122,7 @@ class ExtensionRequestApi(APIView):
         req = services.extension_request(
             actor=request.user, case=case, amount=v["amount"], unit=v["unit"], reason=v["reason"]
         )
-        return Response(ClockRequestOutput(req).data, status=status.HTTP_201_CREATED)
+        return Response(ClockRequestOutput(req, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 _DECISIONS = {
@@ -125,6 +138,14 @@ class RequestListApi(generics.ListAPIView):
 
     serializer_class = ClockRequestOutput
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=RequestStatus.values, description="Only the requests in this status")
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return selectors.clock_request_list_for_user(
             user=self.request.user, status=self.request.query_params.get("status") or None
@@ -134,7 +155,9 @@ class RequestListApi(generics.ListAPIView):
 class RequestDecisionApi(APIView):
     decision = ""
 
-    @extend_schema(request=NoteInput, responses=ClockRequestOutput)
+    @extend_schema(
+        request=NoteInput, responses={200: ClockRequestOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR}
+    )
     def post(self, request, pk: int):
         row = ClockRequest.objects.filter(pk=pk).values("case_id", "kind").first()
         if row is None:
@@ -144,4 +167,4 @@ class RequestDecisionApi(APIView):
         data.is_valid(raise_exception=True)
         service = _DECISIONS[(row["kind"], self.decision)]
         req = service(actor=request.user, request_id=pk, note=data.validated_data["note"])
-        return Response(ClockRequestOutput(req).data)
+        return Response(ClockRequestOutput(req, context={"request": request}).data)

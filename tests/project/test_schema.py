@@ -40,3 +40,21 @@ def test_the_schema_speaks_the_readers_language(client, db):
         summaries[lang] = schema["paths"]["/api/v1/cases/{id}/accept/"]["post"]["summary"]
     assert summaries["en"].startswith("Take the dispatched case on")
     assert "签收" in summaries["zh-hans"] and not summaries["zh-hans"].startswith("Take")
+
+
+def test_the_schema_says_what_the_server_accepts_and_answers(client, db):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    intake = schema["paths"]["/api/v1/cases/"]["post"]["requestBody"]["content"]
+    # Photos are files: only a multipart body carries them.
+    assert "photos" in components[intake["multipart/form-data"]["schema"]["$ref"].split("/")[-1]]["properties"]
+    assert "photos" not in components[intake["application/json"]["schema"]["$ref"].split("/")[-1]]["properties"]
+    # A value that can be null is declared so.
+    assert components["CategoryOutput"]["properties"]["parent"].get("nullable") is True
+    assert components["CaseListOutput"]["properties"]["department"].get("nullable") is True
+    # A point outside the city is a documented answer of /grid/locate.
+    assert {"$ref": "#/components/schemas/LocateOutside"} in components["LocateAnswer"]["oneOf"]
+    # SLA actions document their errors.
+    assert {"400", "403", "404", "409"} <= set(
+        schema["paths"]["/api/v1/sla/cases/{id}/suspension/"]["post"]["responses"]
+    )

@@ -91,3 +91,15 @@ def test_supervisor_sees_pending_requests_in_scope_with_constant_queries(
         res = client.get("/api/v1/sla/requests/?status=pending")
     assert res.status_code == 200 and res.json()["count"] == 3
     assert api_as(cast.supervisor_e).get("/api/v1/sla/requests/?status=pending").json()["count"] == 0
+
+
+def test_a_resident_sees_the_time_limit_of_their_case_without_staff_names_or_remarks(api_as, cast, case):
+    from apps.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(reporter=cast.resident)
+    res = api_as(cast.handler_x).post(f"/api/v1/sla/cases/{case.pk}/suspension/", {"reason": "等待产权单位王经理"})
+    assert res.status_code == 201 and res.json()["requested_by"] == cast.handler_x.display_name
+    body = api_as(cast.resident).get(f"/api/v1/sla/cases/{case.pk}/").json()
+    (request,) = body["requests"]
+    assert request["requested_by"] is None and request["reason"] == "" and request["status"] == "pending"
+    assert "王经理" not in str(body)

@@ -42,6 +42,12 @@ class CaseIntakeInput(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
+class CaseIntakeJsonInput(CaseIntakeInput):
+    """The same report as JSON: photos need a multipart body (or a later upload to /photos/)."""
+
+    photos = None
+
+
 class CaseActionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     department = serializers.CharField(required=False, allow_blank=True, default="", help_text="Department code")
@@ -75,6 +81,12 @@ class CaseActionInput(serializers.Serializer):
         return found
 
 
+class CaseActionJsonInput(CaseActionInput):
+    """The same inputs as JSON: photos need a multipart body."""
+
+    photos = None
+
+
 class CasePhotoInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PhotoKind.choices, default=PhotoKind.BEFORE)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
@@ -92,8 +104,8 @@ class CaseRateInput(serializers.Serializer):
 class CategoryOutput(serializers.ModelSerializer):
     name = serializers.CharField(source="label")
     name_zh = serializers.CharField(source="name")
-    parent = serializers.CharField(source="parent.code", default=None)
-    default_department = serializers.CharField(source="default_department.code", default=None)
+    parent = serializers.CharField(source="parent.code", default=None, allow_null=True)
+    default_department = serializers.CharField(source="default_department.code", default=None, allow_null=True)
     kind = serializers.CharField(help_text="component (部件) or event (事件)")
 
     class Meta:
@@ -115,9 +127,9 @@ class UserBriefOutput(serializers.Serializer):
 class CaseListOutput(serializers.ModelSerializer):
     category = CategoryBriefOutput()
     state_label = serializers.CharField(source="get_state_display")
-    cell = serializers.CharField(source="cell.code", default=None)
-    area = serializers.CharField(source="area.code", default=None)
-    department = serializers.CharField(source="department.code", default=None)
+    cell = serializers.CharField(source="cell.code", default=None, allow_null=True)
+    area = serializers.CharField(source="area.code", default=None, allow_null=True)
+    department = serializers.CharField(source="department.code", default=None, allow_null=True)
     assignee = UserBriefOutput(allow_null=True)
     merged_into = serializers.IntegerField(source="merged_into_id", allow_null=True)
 

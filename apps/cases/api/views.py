@@ -7,7 +7,7 @@ scope a case is 404; visible but not allowed is 403 (NotPermitted from the servi
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import CursorPagination
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
+from gridops.api import ERROR
 
 from .. import selectors, services
 from ..choices import Channel
@@ -26,8 +27,10 @@ from ..workflow import TRANSITIONS
 from .filters import CaseFilter
 from .serializers import (
     CaseActionInput,
+    CaseActionJsonInput,
     CaseDetailOutput,
     CaseIntakeInput,
+    CaseIntakeJsonInput,
     CaseIntakeOutput,
     CaseListOutput,
     CasePhotoInput,
@@ -40,7 +43,6 @@ from .serializers import (
 )
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
-ERROR = OpenApiResponse(description="JSON: `detail`, `code` and the field at fault with its reasons")
 DEFAULT_CHANNEL = {Role.HOTLINE: Channel.HOTLINE, Role.OFFICER: Channel.PATROL, Role.RESIDENT: Channel.API}
 
 
@@ -74,7 +76,14 @@ class CaseListCreateApi(CaseScopeMixin, generics.ListAPIView):
     filterset_class = CaseFilter
     parser_classes = PARSERS
 
-    @extend_schema(request=CaseIntakeInput, responses={201: CaseIntakeOutput, 400: ERROR})
+    @extend_schema(
+        request={
+            "application/json": CaseIntakeJsonInput,
+            "multipart/form-data": CaseIntakeInput,
+            "application/x-www-form-urlencoded": CaseIntakeJsonInput,
+        },
+        responses={201: CaseIntakeOutput, 400: ERROR},
+    )
     def post(self, request):
         data = CaseIntakeInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -147,7 +156,11 @@ def action_view(action: str):
     decorated = extend_schema(
         summary=transition.description,
         description=transition.description,
-        request=CaseActionInput,
+        request={
+            "application/json": CaseActionJsonInput,
+            "multipart/form-data": CaseActionInput,
+            "application/x-www-form-urlencoded": CaseActionJsonInput,
+        },
         responses={200: CaseDetailOutput, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR},
         operation_id=f"cases_{action}",
     )
