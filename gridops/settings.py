@@ -247,7 +247,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "gridops.api.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "gridops.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # Password guessing against the token endpoint: a few tries a minute per client address.
     "DEFAULT_THROTTLE_RATES": {"token": env_str("GRIDOPS_TOKEN_RATE", "10/minute")},

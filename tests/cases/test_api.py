@@ -310,3 +310,11 @@ def test_a_conflict_names_the_input_at_fault(api_as, cast, case_in):
     )
     assert response.status_code == 409
     assert response.json()["code"] == "conflict" and "expected_version" in response.json()
+
+
+def test_a_bad_page_or_cursor_is_400_naming_it(api_as, cast):
+    client = api_as(cast.dispatcher)
+    response = client.get("/api/v1/cases/?cursor=not-a-cursor")
+    assert response.status_code == 400 and "cursor" in response.json()
+    response = client.get("/api/v1/notifications/?page=999")
+    assert response.status_code == 400 and "page" in response.json()

@@ -10,7 +10,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
 from gridops.api import ERROR
+from gridops.pagination import CursorPagination
 
 from .. import selectors, services
 from ..choices import Channel
