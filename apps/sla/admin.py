@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .calendars import calendar_touch
-from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy
+from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy, StageRecord
 
 
 class CalendarDayInline(admin.TabularInline):
@@ -89,3 +89,23 @@ class ClockRequestAdmin(admin.ModelAdmin):
     list_display = ["case", "kind", "stage", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["case", "requested_by", "decided_by"]
+
+
+@admin.register(StageRecord)
+class StageRecordAdmin(admin.ModelAdmin):
+    """Finished stages are facts: read only."""
+
+    list_display = ["case", "stage", "stage_round", "started_at", "ended_at", "ended_by", "on_time", "escalation_level"]
+    list_filter = ["stage", "on_time", "escalation_level"]
+    list_select_related = ["case"]
+    date_hierarchy = "ended_at"
+    readonly_fields = [f.name for f in StageRecord._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -318,3 +318,37 @@ class ClockRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.status}"
+
+
+class StageRecord(models.Model):
+    """One finished stage of a case, as its clock counted it: the ground truth of on-time rates.
+
+    Written once, when the stage ends (the case moves to another stage, is sent back, or leaves
+    the loop); never changed. `used_seconds` is the stage's time in its basis with suspensions
+    left out; the stage was on time if it used no more than its limit plus approved extensions.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="stage_records", db_index=False
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    stage_round = models.PositiveIntegerField(_("stage round"))
+    policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.SET_NULL, null=True, blank=True)
+    basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices)
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"))
+    ended_by = models.CharField(_("ended by action"), max_length=32)
+    budget_seconds = models.FloatField(_("limit with extensions (s)"))
+    used_seconds = models.FloatField(_("time used (s)"))
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level reached"))
+    on_time = models.BooleanField(_("on time"))
+
+    class Meta:
+        verbose_name = _("finished stage")
+        verbose_name_plural = _("finished stages")
+        constraints = [models.UniqueConstraint(fields=["case", "stage_round"], name="sla_stagerecord_once")]
+        indexes = [models.Index(fields=["ended_at", "stage"], name="sla_stagerecord_ended")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} #{self.stage_round} {'on time' if self.on_time else 'late'}"

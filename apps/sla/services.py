@@ -26,7 +26,7 @@ from .choices import (
     RequestKind,
     RequestStatus,
 )
-from .models import CaseClock, ClockRequest, SlaPolicy
+from .models import CaseClock, ClockRequest, SlaPolicy, StageRecord
 from .worktime import ClockTime, WorkCalendar
 
 REQUESTER_ROLES = frozenset({Role.HANDLER, Role.OFFICER, Role.DISPATCHER})
@@ -127,6 +127,7 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
         clock = CaseClock(case_id=case.pk)
     if stage is None:
         _end_open_suspensions(case_id=case.pk, at=at)
+        _record_finished_stage(clock, action=action, at=at)
         clock.stage = ""
         clock.running_since = None
         clock.is_suspended = False
@@ -138,6 +139,7 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
         return  # same stage goes on (e.g. dispatched -> in_progress)
     if not is_new:
         _end_open_suspensions(case_id=case.pk, at=at)
+        _record_finished_stage(clock, action=action, at=at)
     policy = policy_for(category=case.category, priority=case.priority)
     keeper = timekeeper_for(policy)
     clock.policy = policy
@@ -155,6 +157,33 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
     clock.limit_seconds = _seconds(keeper, *policy.limit(stage), at) if policy else 0
     _schedule(clock, keeper, policy)
     clock.save(force_insert=is_new)
+
+
+def _record_finished_stage(clock: CaseClock, *, action: str, at: datetime) -> None:
+    """Keep the outcome of the stage that ends at `at` (before the clock is reset for the next)."""
+    if not clock.stage or clock.stage_started_at is None or clock.pk is None:
+        return
+    used = clock.consumed_seconds
+    if clock.running_since is not None and at > clock.running_since:
+        used += timekeeper_for_clock(clock).elapsed(clock.running_since, at)
+    budget = clock.limit_seconds + clock.extension_seconds
+    if budget <= 0 and clock.deadline is None:
+        return  # a stage without a time limit (no policy): nothing to judge
+    StageRecord.objects.create(
+        case_id=clock.case_id,
+        stage=clock.stage,
+        stage_round=clock.stage_round,
+        policy_id=clock.policy_id,
+        basis=clock.basis,
+        started_at=clock.stage_started_at,
+        ended_at=at,
+        ended_by=action,
+        budget_seconds=budget,
+        used_seconds=used,
+        deadline=clock.deadline,
+        escalation_level=clock.escalation_level,
+        on_time=used <= budget,
+    )
 
 
 def _end_open_suspensions(*, case_id: int, at: datetime) -> None:

@@ -278,3 +278,46 @@ def test_a_holiday_saved_anywhere_reaches_the_calendars_at_once(calendar):
     assert not calendar_get().is_workday(date(2026, 11, 23))
     day.delete()
     assert calendar_get().is_workday(date(2026, 11, 23))
+
+
+def test_each_finished_stage_is_kept_with_its_outcome(dispatched_case, cast):
+    """Handle stage from Mon 09:00, 4 working hours (due 15:00), suspended 10:00-Tue 09:00 (due Tue
+    12:00 then), resolved Tue 14:30: 1 h before the pause, 3 h + 0.5 h after (lunch does not count),
+    4.5 h in all, so late; verify then starts."""
+    from apps.sla.models import StageRecord
+
+    from ..cases.conftest import jpeg
+
+    case = dispatched_case()
+    case_transition(case=case, actor=cast.handler_x, action="accept", at=local(2026, 11, 23, 9, 30))
+    _suspend(case, cast, local(2026, 11, 23, 10, 0))
+    sla.suspension_resume(actor=cast.handler_x, case=case, at=local(2026, 11, 24, 9, 0))
+    case_transition(
+        case=case,
+        actor=cast.handler_x,
+        action="resolve",
+        note="已清理",
+        photos=[jpeg("a.jpg")],
+        at=local(2026, 11, 24, 14, 30),
+    )
+    records = {r.stage: r for r in StageRecord.objects.filter(case=case)}
+    assert set(records) == {"register", "dispatch", "handle"}
+    handle = records["handle"]
+    assert (handle.started_at, handle.ended_at, handle.ended_by) == (
+        local(2026, 11, 23, 9, 0),
+        local(2026, 11, 24, 14, 30),
+        "resolve",
+    )
+    assert handle.used_seconds == 4.5 * H and handle.budget_seconds == 4 * H and handle.on_time is False
+    assert handle.deadline == local(2026, 11, 24, 12, 0)
+    assert records["register"].on_time and records["register"].used_seconds == 0
+    assert clock_of(case).stage == "verify"
+
+
+def test_a_stage_ended_by_leaving_the_loop_is_kept_too(make_case, cast, policy):
+    from apps.sla.models import StageRecord
+
+    case = make_case(local(2026, 11, 23, 9, 0))
+    case_transition(case=case, actor=cast.dispatcher, action="reject", note="无效", at=local(2026, 11, 23, 9, 30))
+    (record,) = StageRecord.objects.filter(case=case)
+    assert (record.stage, record.ended_by, record.used_seconds, record.on_time) == ("register", "reject", 1800, True)
