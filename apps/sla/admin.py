@@ -1,6 +1,6 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .calendars import calendar_touch
+from .calendars import holiday_data_warnings
 from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy, StageRecord
 
 
@@ -9,26 +9,27 @@ class CalendarDayInline(admin.TabularInline):
     extra = 1
 
 
+class HolidayDataWarningMixin:
+    def changelist_view(self, request, extra_context=None):
+        for text in holiday_data_warnings():
+            messages.warning(request, text)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_default", "use_public_holidays", "updated_at"]
     inlines = [CalendarDayInline]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
+    """Saving or deleting a day moves its calendar's `updated_at` (see the model): every process
+    rebuilds the calendar."""
+
     list_display = ["date", "calendar", "is_workday", "note"]
     list_filter = ["calendar", "is_workday"]
     date_hierarchy = "date"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        calendar_touch(calendar_id=obj.calendar_id)
-
-    def delete_model(self, request, obj):
-        calendar_id = obj.calendar_id
-        super().delete_model(request, obj)
-        calendar_touch(calendar_id=calendar_id)
 
 
 @admin.register(SlaPolicy)

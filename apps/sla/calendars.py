@@ -8,7 +8,9 @@ every process sees an admin's decision within the cache's few seconds.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import date, datetime, timedelta
+
+import chinese_calendar
 
 from gridops.localcache import ProcessCache
 
@@ -80,3 +82,37 @@ def cache_clear() -> None:
     _rows.clear()
     with _lock:
         _cache.clear()
+
+
+def holiday_data_gaps(*, today: date | None = None, horizon_days: int = 90) -> list[dict]:
+    """Years from `today` to `horizon_days` ahead for which the public-holiday package has no data,
+    with how many days of that year the calendars already decide locally: [{"year", "overrides"}].
+    Without data such a year's holidays count as working days and its make-up working weekends as
+    days off, until an administrator enters them (or the package is upgraded)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    gaps = []
+    for year in range(today.year, (today + timedelta(days=horizon_days)).year + 1):
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            overrides = CalendarDay.objects.filter(date__year=year).count()
+            gaps.append({"year": year, "overrides": overrides})
+    return gaps
+
+
+def holiday_data_warnings() -> list[str]:
+    """`holiday_data_gaps` as messages for an administrator (the admin's calendar pages, the
+    administrator's workbench)."""
+    from django.utils.translation import gettext as _
+
+    return [
+        _(
+            "There is no public-holiday data for %(year)s yet: its holidays would count as working days "
+            "and its make-up working weekends as days off. Enter the year's holidays and make-up days as "
+            "calendar days (%(n)d entered so far), or upgrade the chinesecalendar package once it covers %(year)s."
+        )
+        % {"year": gap["year"], "n": gap["overrides"]}
+        for gap in holiday_data_gaps()
+    ]

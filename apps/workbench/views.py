@@ -28,6 +28,7 @@ from apps.cases import services as case_services
 from apps.cases.choices import CaseState, Channel, PhotoKind
 from apps.cases.workflow import TRANSITIONS, Action
 from apps.grid.selectors import area_ancestors
+from apps.sla.calendars import holiday_data_warnings
 from gridops.errors import Conflict, DomainError, NotPermitted
 
 from .forms import ActionForm, CaseFilterForm, HotlineIntakeForm, PatrolReportForm, add_domain_error
@@ -110,6 +111,9 @@ def _queue(user, cases):
 @staff_required()
 def dashboard(request):
     user = request.user
+    if user.role == Role.ADMIN or user.is_superuser:
+        for text in holiday_data_warnings():
+            messages.warning(request, text)
     cases = case_selectors.case_list_for_user(user=user)
     by_state = dict(cases.order_by().values_list("state").annotate(n=Count("pk")))
     counts = [(state, label, by_state.get(state, 0)) for state, label in CaseState.choices]

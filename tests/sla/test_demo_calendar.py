@@ -46,3 +46,27 @@ def test_an_admin_override_is_seen_on_the_next_lookup(db):
     CalendarDay.objects.create(calendar=calendar, date=date(2026, 12, 31), is_workday=False, note="本地决定")
     calendar_touch(calendar_id=calendar.pk)
     assert not calendar_get().is_workday(date(2026, 12, 31))
+
+
+def test_a_coming_year_without_holiday_data_is_announced_to_administrators(calendar, client, cast, time_machine):
+    """chinesecalendar 1.11 knows 2004-2026: from October 2026 the administrator is told to enter
+    2027's holidays (or upgrade the package); the others are not bothered."""
+    from datetime import date
+
+    from apps.sla.calendars import holiday_data_gaps
+    from apps.sla.models import CalendarDay
+
+    assert holiday_data_gaps(today=date(2026, 6, 1)) == []
+    CalendarDay.objects.create(calendar=calendar, date=date(2027, 2, 8), is_workday=False, note="春节")
+    assert holiday_data_gaps(today=date(2026, 11, 29)) == [{"year": 2027, "overrides": 1}]
+
+    time_machine.move_to("2026-11-29T10:00:00+08:00", tick=False)
+    from apps.accounts.models import User
+
+    admin = User.objects.create_superuser(username="root", password="x", role="admin")
+    client.force_login(admin)
+    for path in ("/work/", "/admin/sla/calendarday/"):
+        page = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "no public-holiday data for 2027" in page, path
+    client.force_login(cast.dispatcher)
+    assert "public-holiday data" not in client.get("/work/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
