@@ -180,7 +180,7 @@ def case_intake(
     address = _clean_text(address, field="address", required=False, max_len=300)
     reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, max_len=100)
     reporter_phone = _clean_text(reporter_phone, field="reporter_phone", required=False, max_len=32)
-    if reporter_phone and not all(ch.isdigit() or ch in "+- " for ch in reporter_phone):
+    if reporter_phone and not all(ch in "0123456789+- " for ch in reporter_phone):
         raise DomainError(_("A phone number has digits only."), field="reporter_phone")
     prepared = photos_prepare(list(photos), field="photos")
     lon, lat, located = _locate(lon=lon, lat=lat, crs=crs, address=address)

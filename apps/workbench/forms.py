@@ -6,9 +6,11 @@ service is attached to the field it names with `add_domain_error`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.choices import Role
@@ -192,11 +194,18 @@ class CaseFilterForm(forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), required=False, queryset=Department.objects.none(), empty_label=_("Any department")
     )
+    # Years the database can compare in any time zone (a date at year 1 or 9999 overflowed).
     created_after = forms.DateField(
-        label=_("Reported from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Reported from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "9000-12-31"}),
+        validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(9000, 12, 31))],
     )
     created_before = forms.DateField(
-        label=_("Reported until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Reported until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "min": "1900-01-01", "max": "9000-12-31"}),
+        validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(9000, 12, 31))],
     )
 
     def __init__(self, *args, **kwargs):

@@ -287,8 +287,9 @@ def case_act(request, pk: int, action: str):
                     merge_into=merge_into,
                     expected_version=data.get("expected_version"),
                 )
-            except Conflict:
-                messages.error(request, conflict_message())
+            except Conflict as err:
+                # A case in another state says which; a stale form says someone else changed it.
+                messages.error(request, str(err) if err.code == "wrong_state" else conflict_message())
                 case = case_selectors.case_get_for_user(user=request.user, pk=pk)
                 return _render_detail(request, case, status=409)
             except NotPermitted as err:

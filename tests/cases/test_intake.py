@@ -104,6 +104,7 @@ def test_address_without_coordinates_is_geocoded_to_the_most_specific_match(repo
         ({"photos": [SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")]}, "photos"),
         ({"channel": "carrier-pigeon"}, "channel"),
         ({"reporter_phone": "call me"}, "reporter_phone"),
+        ({"reporter_phone": "١٣٨٠٠١٣٨٠٠٠"}, "reporter_phone"),
         ({"crs": "mars"}, "crs"),
     ],
 )

@@ -109,3 +109,15 @@ def test_portal_renders_in_english_and_chinese(client, cast, cats):
     with translation.override("zh-hans"):
         expected = translation.gettext("Report a problem")
     assert '<html lang="zh-hans">' in chinese and expected in chinese
+
+
+def test_an_error_on_a_hidden_field_is_shown_too(client_as, cast, cats):
+    """lon/lat are hidden (filled by the location button): a broken value must not leave the
+    resident with 'please correct the marked fields' and nothing marked."""
+    client = client_as(None)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(reverse("portal:home"), form_data(cats, lon="abc"))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please correct the marked fields." in page and "Enter a number." in page
+    assert Case.objects.count() == 0

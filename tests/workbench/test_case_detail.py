@@ -278,3 +278,14 @@ def test_each_action_that_needs_a_note_asks_its_own_question():
             assert form.fields["note"].label == NOTE_LABELS[action], action
         else:
             assert not form.fields["note"].required, action
+
+
+def test_an_action_on_a_case_in_another_state_says_which_state(client_as, cast, city, cats):
+    """Not 'someone else changed it' (nobody did): the case is simply not registered yet."""
+    case = report(cats["garbage"], actor=cast.resident)
+    client = client_as(cast.dispatcher)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = act(client, case, "dispatch", department=city.dept_x.pk)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "The case is Reported now" in page and "Someone else changed" not in page

@@ -127,3 +127,11 @@ def test_list_query_count_does_not_grow_with_cases(client_as, cast, city, cats, 
     # session, user, counts by state, the queue (and the handler's department)
     with django_assert_max_num_queries(5):
         assert client.get(reverse("workbench:dashboard")).status_code == 200
+
+
+@pytest.mark.parametrize("params", [{"created_after": "0001-01-01"}, {"created_before": "9999-12-31"}])
+def test_a_date_the_database_cannot_compare_is_shown_and_ignored(client_as, cast, spread, params):
+    response = client_as(cast.dispatcher).get(reverse("workbench:case_list"), {**params, "state": "dispatched"})
+    assert response.status_code == 200
+    assert codes(response) == {spread["a_dispatched"].tracking_code}
+    assert 'class="errorlist"' in response.content.decode()
