@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
@@ -31,7 +32,7 @@ from .choices import OPEN_STATES, CaseState, Channel, PhotoKind
 from .models import Case, CaseEvent, CasePhoto, Category
 from .photos import PreparedPhoto, photo_store, photos_prepare
 from .selectors import REVEAL_ROLES, case_list_for_user
-from .workflow import REPORT, TRANSITIONS, Action, Requirement, actor_may_take
+from .workflow import REPORT, TRANSITIONS, Action, Requirement, actor_may_take, reopen_window_open
 
 logger = logging.getLogger(__name__)
 
@@ -324,8 +325,15 @@ def _event_data(*, action: str, department, assignee, merge_into, changes: dict)
 
 
 def _require_may_take(*, transition, actor: User, case: Case, at: datetime) -> None:
-    if not actor_may_take(transition=transition, actor=actor, case=case, at=at):
-        raise NotPermitted(_("You may not take this action on this case."), field="action")
+    if actor_may_take(transition=transition, actor=actor, case=case, at=at):
+        return
+    if transition.action == Action.REOPEN and case.closed_at is not None and not reopen_window_open(case, at):
+        raise NotPermitted(
+            _("A case can be reopened within %(n)d days of its closing; that time has passed.")
+            % {"n": settings.GRIDOPS_REOPEN_WINDOW_DAYS},
+            field="action",
+        )
+    raise NotPermitted(_("You may not take this action on this case."), field="action")
 
 
 def case_action_check(*, case: Case, actor: User, action: str, at: datetime | None = None) -> None:

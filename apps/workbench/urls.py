@@ -11,4 +11,5 @@ urlpatterns = [
     path("cases/<int:pk>/contact/", views.case_contact, name="case_contact"),
     path("hotline/", views.hotline_intake, name="hotline_intake"),
     path("patrol/", views.patrol_report, name="patrol_report"),
+    path("reported/<int:pk>/", views.intake_done, name="intake_done"),
 ]

@@ -358,7 +358,8 @@ def hotline_intake(request):
         except DomainError as err:
             add_domain_error(form, err)
         else:
-            return render(request, "workbench/intake_done.html", {"case": case, "hotline": True})
+            # Redirect after the report: reloading the page must not report it again.
+            return redirect("workbench:intake_done", pk=case.pk)
     return render(request, "workbench/intake.html", {"form": form, "hotline": True}, status=400 if form.errors else 200)
 
 
@@ -384,11 +385,24 @@ def patrol_report(request):
                     )
         except DomainError as err:
             aliases = (
-                {"note": "handle_note", "photos": "after_photos", "after_photo": "after_photos"}
+                {
+                    "note": "handle_note",
+                    "photos": "after_photos",
+                    "after_photo": "after_photos",
+                    "action": "self_handle",
+                }
                 if stage == "self_handle"
                 else None
             )
             add_domain_error(form, err, aliases=aliases)
         else:
-            return render(request, "workbench/intake_done.html", {"case": case, "patrol": True})
+            return redirect("workbench:intake_done", pk=case.pk)
     return render(request, "workbench/intake.html", {"form": form, "patrol": True}, status=400 if form.errors else 200)
+
+
+@staff_required(INTAKE_ROLES | PATROL_ROLES)
+def intake_done(request, pk: int):
+    """The tracking code of a report just entered, to read back to the caller or note down."""
+    case = case_selectors.case_get_for_user(user=request.user, pk=pk)
+    hotline = case.channel == Channel.HOTLINE
+    return render(request, "workbench/intake_done.html", {"case": case, "hotline": hotline, "patrol": not hotline})

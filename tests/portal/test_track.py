@@ -151,5 +151,7 @@ def test_reopen_after_the_window_is_refused(client_as, cast, city, cats, setting
         assert reverse("portal:reopen", args=[case.pk]) not in html
         response = client.post(reverse("portal:reopen", args=[case.pk]), {"note": "还是没修好"})
     assert response.status_code == 400 and response.context["reopen_form"].errors
+    # It says why: the time has passed (not a generic "you may not").
+    assert str(settings.GRIDOPS_REOPEN_WINDOW_DAYS) in " ".join(response.context["reopen_form"].non_field_errors())
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED and case.reopen_count == 0

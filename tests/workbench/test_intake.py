@@ -21,7 +21,9 @@ def hotline_post(client, cats, **overrides):
         "lat": LAT_A + 0.003,
         **overrides,
     }
-    return client.post(reverse("workbench:hotline_intake"), {k: v for k, v in data.items() if v is not None})
+    return client.post(
+        reverse("workbench:hotline_intake"), {k: v for k, v in data.items() if v is not None}, follow=True
+    )
 
 
 def test_hotline_operator_enters_a_call_and_reads_back_the_code(client_as, cast, cats, city):
@@ -32,6 +34,10 @@ def test_hotline_operator_enters_a_call_and_reads_back_the_code(client_as, cast,
     assert case.reporter_name == "李奶奶" and case.cell == city.cell_a
     html = response.content.decode()
     assert case.tracking_code in html and 'class="tracking-code"' in html
+    # The code is shown after a redirect: reloading the page does not enter the call again.
+    assert response.redirect_chain == [(reverse("workbench:intake_done", args=[case.pk]), 302)]
+    assert client_as(cast.hotline).get(response.redirect_chain[0][0]).status_code == 200
+    assert Case.objects.count() == 1
 
 
 def test_hotline_form_groups_categories_by_top_level_class(client_as, cast, cats):
@@ -85,7 +91,7 @@ def patrol_post(client, cats, **overrides):
         "lat": LAT_A + 0.002,
         **overrides,
     }
-    return client.post(reverse("workbench:patrol_report"), data)
+    return client.post(reverse("workbench:patrol_report"), data, follow=True)
 
 
 def test_officer_reports_from_patrol(client_as, cast, cats):
@@ -139,4 +145,19 @@ def test_a_renamed_text_file_is_refused_as_a_photo(client_as, cast, cats):
     fake = SimpleUploadedFile("photo.jpg", b"not an image at all", content_type="image/jpeg")
     response = hotline_post(client_as(cast.hotline), cats, photos=[fake])
     assert response.status_code == 400 and "photos" in response.context["form"].errors
+    assert Case.objects.count() == 0
+
+
+def test_the_saved_report_page_shows_only_cases_the_user_may_see(client_as, cast, cats):
+    hotline_post(client_as(cast.hotline), cats)
+    case = Case.objects.get()
+    assert client_as(cast.officer_b).get(reverse("workbench:intake_done", args=[case.pk])).status_code == 404
+
+
+def test_handling_on_the_spot_outside_ones_cells_is_refused_on_that_checkbox(client_as, cast, cats):
+    response = patrol_post(
+        client_as(cast.officer_b), cats, self_handle="on", handle_note="已处理", after_photos=[png("after.png")]
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["self_handle"]
     assert Case.objects.count() == 0
