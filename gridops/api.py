@@ -14,6 +14,22 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from gridops.errors import DomainError
 
+
+class StaffOnlyFieldsMixin:
+    """For output serializers: the fields in `staff_only` (name -> what others get instead) are
+    shown to staff only; a resident, or a serializer without the request in its context, gets the
+    replacement. Staff members' names and their remarks are for staff."""
+
+    staff_only: dict = {}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not getattr(request.user, "is_staff_role", False):
+            data.update({name: blank for name, blank in self.staff_only.items() if name in data})
+        return data
+
+
 # How every documented error answer looks (see `exception_handler`).
 ERROR = OpenApiResponse(description="JSON: `detail`, `code` and the field at fault with its reasons")
 

@@ -12,14 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.cases.selectors import case_get_for_user
-from gridops.api import ERROR
+from gridops.api import ERROR, StaffOnlyFieldsMixin
 
 from . import selectors, services
 from .choices import LimitUnit, RequestKind, RequestStatus
 from .models import ClockRequest
 
 
-class ClockRequestOutput(serializers.ModelSerializer):
+class ClockRequestOutput(StaffOnlyFieldsMixin, serializers.ModelSerializer):
     case = serializers.IntegerField(source="case_id")
     requested_by = serializers.CharField(source="requested_by.display_name", allow_null=True)
     decided_by = serializers.CharField(source="decided_by.display_name", default=None, allow_null=True)
@@ -43,13 +43,8 @@ class ClockRequestOutput(serializers.ModelSerializer):
             "ended_at",
         ]
 
-    # Staff names and their remarks are for staff: a resident reading their own case sees neither.
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is None or not getattr(request.user, "is_staff_role", False):
-            data.update(requested_by=None, decided_by=None, reason="", decision_note="")
-        return data
+    # A resident reading their own case sees neither staff names nor their remarks.
+    staff_only = {"requested_by": None, "decided_by": None, "reason": "", "decision_note": ""}
 
 
 class SlaStatusOutput(serializers.Serializer):

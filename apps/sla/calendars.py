@@ -10,12 +10,10 @@ from __future__ import annotations
 import threading
 from datetime import date, datetime, timedelta
 
-import chinese_calendar
-
 from gridops.localcache import ProcessCache
 
 from .models import BusinessCalendar, CalendarDay, SlaPolicy
-from .worktime import ClockTime, WorkCalendar
+from .worktime import ClockTime, WorkCalendar, public_holidays_known
 
 _lock = threading.Lock()
 _cache: dict[int | None, tuple[datetime | None, WorkCalendar]] = {}
@@ -94,11 +92,8 @@ def holiday_data_gaps(*, today: date | None = None, horizon_days: int = 90) -> l
     today = today or timezone.localdate()
     gaps = []
     for year in range(today.year, (today + timedelta(days=horizon_days)).year + 1):
-        try:
-            chinese_calendar.is_workday(date(year, 1, 1))
-        except NotImplementedError:
-            overrides = CalendarDay.objects.filter(date__year=year).count()
-            gaps.append({"year": year, "overrides": overrides})
+        if not public_holidays_known(year):
+            gaps.append({"year": year, "overrides": CalendarDay.objects.filter(date__year=year).count()})
     return gaps
 
 

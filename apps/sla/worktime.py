@@ -65,6 +65,15 @@ def _at(day: date, seconds: float) -> datetime:
     return datetime.combine(day, time(), tzinfo=TZ) + timedelta(seconds=seconds)
 
 
+def public_holidays_known(year: int) -> bool:
+    """Does chinesecalendar have the State Council's schedule for `year`?"""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 class ClockTime:
     """Plain elapsed time, for urgent categories counted around the clock."""
 

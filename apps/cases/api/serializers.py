@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
+from gridops.api import StaffOnlyFieldsMixin
 
 from ..choices import CaseState, Channel, PhotoKind
 from ..models import Case, CaseEvent, CasePhoto, Category
@@ -124,7 +125,7 @@ class UserBriefOutput(serializers.Serializer):
     role = serializers.CharField()
 
 
-class CaseListOutput(serializers.ModelSerializer):
+class CaseListOutput(StaffOnlyFieldsMixin, serializers.ModelSerializer):
     category = CategoryBriefOutput()
     state_label = serializers.CharField(source="get_state_display")
     cell = serializers.CharField(source="cell.code", default=None, allow_null=True)
@@ -159,17 +160,8 @@ class CaseListOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    # Staff members' names are for staff: a resident reading their own case sees roles only.
-    STAFF_NAMES = ("assignee", "responsible_officer")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is None or not getattr(request.user, "is_staff_role", False):
-            for name in self.STAFF_NAMES:
-                if name in data:
-                    data[name] = None
-        return data
+    # A resident reading their own case sees roles only.
+    staff_only = {"assignee": None, "responsible_officer": None}
 
 
 class PhotoOutput(serializers.ModelSerializer):
