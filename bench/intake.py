@@ -183,15 +183,39 @@ class Client:
         raise AssertionError("unreachable")
 
 
-def body_for(rng: random.Random) -> dict:
-    lon = GRID_ORIGIN[0] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
-    lat = GRID_ORIGIN[1] + rng.uniform(0.0002, GRID_N * CELL - 0.0002)
-    return {
-        "category": rng.choice(["E0101", "E0102", "C0103", "E0402", "C0201"]),
-        "description": "小区门口垃圾堆放多日无人清理，气味很大",
-        "lon": round(lon, 6),
-        "lat": round(lat, 6),
-    }
+REPEAT_SHARE = 0.2  # of reports: someone else reporting the same thing nearby (a duplicate)
+
+
+class Reports:
+    """One client's stream of reports: a random place and category each, except that one in five
+    is another report of an earlier one (same category, within about 30 m), as when several
+    residents report the same overflowing bin; those find the earlier case as a duplicate."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.earlier: list[dict] = []
+
+    def next(self) -> dict:
+        rng = self.rng
+        if self.earlier and rng.random() < REPEAT_SHARE:
+            base = rng.choice(self.earlier)
+            lon, lat, category = (
+                base["lon"] + rng.uniform(-2e-4, 2e-4),
+                base["lat"] + rng.uniform(-2e-4, 2e-4),
+                base["category"],
+            )
+        else:
+            lon = GRID_ORIGIN[0] + rng.uniform(0.0004, GRID_N * CELL - 0.0004)
+            lat = GRID_ORIGIN[1] + rng.uniform(0.0004, GRID_N * CELL - 0.0004)
+            category = rng.choice(["E0101", "E0102", "C0103", "E0402", "C0201"])
+        body = {
+            "category": category,
+            "description": "小区门口垃圾堆放多日无人清理，气味很大",
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+        }
+        self.earlier.append(body)
+        return body
 
 
 @dataclass
@@ -216,9 +240,19 @@ class Tally:
 
 
 def run_slice(
-    tally: Tally, name: str, port: int, path: str, headers: dict[str, str], *, concurrency: int, requests: int
+    tally: Tally,
+    name: str,
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    *,
+    concurrency: int,
+    requests: int,
+    stream: int,
 ) -> None:
-    """`concurrency` client threads, `requests` each (bounded in time); adds to `tally`."""
+    """`concurrency` client threads, `requests` each (bounded in time); adds to `tally`. Each
+    slice (`stream`) and thread has reports of its own: the endpoints write to the same table,
+    and one endpoint's rows at another's places would be found as duplicates."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -226,13 +260,13 @@ def run_slice(
 
     def worker(seed: int) -> None:
         nonlocal errors
-        rng = random.Random(seed)
+        reports = Reports(stream * 1000 + seed)
         client = Client(port, headers)
         mine, bad = [], 0
         for _ in range(requests):
             if time.monotonic() > stop_at:
                 break
-            status, seconds, payload = client.post(path, body_for(rng))
+            status, seconds, payload = client.post(path, reports.next())
             if status != 201:
                 bad += 1
                 if bad == 1:
@@ -274,8 +308,18 @@ def main() -> None:
             "handwritten": ("/bench/handwritten/", auth),
             "intake": ("/api/v1/cases/", auth),
         }
+        streams = iter(range(1, 1000))
         for path, headers in endpoints.values():
-            run_slice(Tally(), "warmup", args.port, path, headers, concurrency=args.concurrency, requests=10)
+            run_slice(
+                Tally(),
+                "warmup",
+                args.port,
+                path,
+                headers,
+                concurrency=args.concurrency,
+                requests=10,
+                stream=next(streams),
+            )
         # Interleaved rounds: the machine's speed drifts over a run (other work on the host), and
         # measuring each endpoint in one block would credit the drift to whichever ran last.
         tallies = {name: Tally() for name in endpoints}
@@ -283,7 +327,14 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, (path, headers) in endpoints.items():
                 run_slice(
-                    tallies[name], name, args.port, path, headers, concurrency=args.concurrency, requests=per_round
+                    tallies[name],
+                    name,
+                    args.port,
+                    path,
+                    headers,
+                    concurrency=args.concurrency,
+                    requests=per_round,
+                    stream=next(streams),
                 )
         floor, handwritten, intake = (tallies[name].summary() for name in ("floor", "handwritten", "intake"))
         round_ratios = [i / f for i, f in zip(tallies["intake"].rounds, tallies["floor"].rounds, strict=True)]

@@ -18,50 +18,38 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from gridops.db import RowReader
+
 
 @cache
-def _query() -> tuple[str, list[str], list[str], list[tuple[int, list, object]]]:
-    """The SELECT; the attribute names of the token's and the user's columns in its order; and,
-    per column that needs it, the converters the ORM would apply (SQLite's booleans and times)."""
+def _query() -> tuple[str, RowReader]:
+    """The SELECT, and the reader of its rows (a token and its user)."""
     q = connection.ops.quote_name
     user_model = get_user_model()
-    token_fields = list(Token._meta.concrete_fields)
-    user_fields = list(user_model._meta.concrete_fields)
-    columns = [f"t.{q(f.column)}" for f in token_fields] + [f"u.{q(f.column)}" for f in user_fields]
+    reader = RowReader(
+        (Token, [f.attname for f in Token._meta.concrete_fields]),
+        (user_model, [f.attname for f in user_model._meta.concrete_fields]),
+    )
     sql = (
-        f"SELECT {', '.join(columns)} FROM {q(Token._meta.db_table)} t"
+        f"SELECT {reader.columns('t', part=0)}, {reader.columns('u', part=1)} FROM {q(Token._meta.db_table)} t"
         f" JOIN {q(user_model._meta.db_table)} u ON u.{q(user_model._meta.pk.column)} ="
         f" t.{q(Token._meta.get_field('user').column)} WHERE t.{q(Token._meta.pk.column)} = %s"
     )
-    converters = []
-    for i, field in enumerate(token_fields + user_fields):
-        expression = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
-        if found:
-            converters.append((i, found, expression))
-    return sql, [f.attname for f in token_fields], [f.attname for f in user_fields], converters
+    return sql, reader
 
 
 class TokenAuthentication(DrfTokenAuthentication):
     """`Authorization: Token <key>`: DRF's header parsing and messages, a cheaper look-up."""
 
     def authenticate_credentials(self, key):
-        sql, token_names, user_names, converters = _query()
+        sql, reader = _query()
         with connection.cursor() as cursor:
             cursor.execute(sql, [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        if converters:
-            row = list(row)
-            for i, functions, expression in converters:
-                for convert in functions:
-                    row[i] = convert(row[i], expression, connection)
-        split = len(token_names)
-        db = connection.alias
-        user = get_user_model().from_db(db, user_names, row[split:])
+        token, user = reader.read(row)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        token = Token.from_db(db, token_names, row[:split])
         token.user = user
         return user, token

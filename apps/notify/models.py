@@ -47,8 +47,16 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    # No index: history events are never deleted (so SET NULL never runs) and nothing looks
+    # notifications up by event; every report and action would pay for keeping one.
     event = models.ForeignKey(
-        "cases.CaseEvent", verbose_name=_("event"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "cases.CaseEvent",
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     key = models.CharField(_("message"), max_length=48)
     params = models.JSONField(_("parameters"), default=dict, blank=True)

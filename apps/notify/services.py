@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
+from gridops.db import RowBatch
 
 from .choices import NotificationChannel, NotificationStatus
 from .models import Notification
@@ -48,11 +49,14 @@ def _by_email(item: dict) -> bool:
 # ---------------------------------------------------------------- creating
 
 
-def notifications_create(*, items: list[dict], at: datetime | None = None) -> list[Notification]:
+def notifications_create(
+    *, items: list[dict], at: datetime | None = None, batch: RowBatch | None = None
+) -> list[Notification]:
     """Write outbox rows for many messages in a few queries and deliver them after commit.
 
     Each item: case, event (optional), key, params, user_ids (an in-app row each, plus an email
     for EMAIL_KEYS to those who are active and have an address), department_id (its webhook, if set).
+    `batch`: the rows join it instead of being written now (their case and event may be unsaved).
     """
     at = at or timezone.now()
     user_ids = {uid for item in items for uid in item.get("user_ids", ())}
@@ -94,11 +98,21 @@ def notifications_create(*, items: list[dict], at: datetime | None = None) -> li
             )
     if not rows:
         return []
+    if batch is not None:
+        for row in rows:
+            batch.add(row)
+        batch.after_write(lambda: _enqueue_after_commit(rows))
+        return rows
     created = Notification.objects.bulk_create(rows, batch_size=1000)
-    ids = [n.pk for n in created if n.status == NotificationStatus.PENDING]
+    _enqueue_after_commit(created)
+    return created
+
+
+def _enqueue_after_commit(rows: list[Notification]) -> None:
+    """In-app rows are delivered by being written; the others go to the delivery task."""
+    ids = [n.pk for n in rows if n.status == NotificationStatus.PENDING]
     if ids:
         transaction.on_commit(lambda: notifications_enqueue(ids=ids))
-    return created
 
 
 def notifications_enqueue(*, ids: list[int]) -> bool:
@@ -188,10 +202,11 @@ def _recipients(event) -> set[int]:
     return set()
 
 
-def notify_case_event(*, event, case=None) -> None:
+def notify_case_event(*, event, case=None, batch: RowBatch | None = None) -> None:
     """Called by the workflow service inside its transaction for every case event:
     writes the outbox rows for whoever should hear of it (delivery happens after commit).
-    `case`: the case as it is after the event, if the caller has it (else it is read)."""
+    `case`: the case as it is after the event, if the caller has it (else it is read).
+    `batch`: the rows being written with an unsaved event; the outbox rows join them."""
     from .choices import MESSAGES
 
     if event.action not in MESSAGES:
@@ -216,6 +231,7 @@ def notify_case_event(*, event, case=None) -> None:
             }
         ],
         at=event.created_at if event.created_at else None,
+        batch=batch,
     )
 
 

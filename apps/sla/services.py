@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from gridops.db import RowBatch
 from gridops.errors import Conflict, DomainError, NotPermitted
 from gridops.localcache import ProcessCache
 
@@ -117,14 +118,17 @@ def clock_next_check(clock: CaseClock) -> datetime | None:
     return min(points) if points else None
 
 
-def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at: datetime) -> None:
+def clock_on_transition(
+    *, case, action: str, from_state: str, to_state: str, at: datetime, batch: RowBatch | None = None
+) -> None:
     """Called by the workflow service inside its transaction after every change of state:
-    start, restart or stop the clock of the case's current stage."""
+    start, restart or stop the clock of the case's current stage. `batch`: for a report, the
+    rows being written with the new (unsaved) case; the new clock joins them."""
     stage = STAGE_FOR_STATE.get(to_state)
     is_new = not from_state  # the report: a new case has no clock and no requests yet
     clock = None if is_new else CaseClock.objects.select_for_update().filter(case_id=case.pk).first()
     if clock is None:
-        clock = CaseClock(case_id=case.pk)
+        clock = CaseClock(case=case)
     if stage is None:
         _end_open_suspensions(case_id=case.pk, at=at)
         _record_finished_stage(clock, action=action, at=at)
@@ -156,7 +160,10 @@ def clock_on_transition(*, case, action: str, from_state: str, to_state: str, at
     clock.escalation_level = 0
     clock.limit_seconds = _seconds(keeper, *policy.limit(stage), at) if policy else 0
     _schedule(clock, keeper, policy)
-    clock.save(force_insert=is_new)
+    if is_new and batch is not None:
+        batch.add(clock)
+    else:
+        clock.save(force_insert=is_new)
 
 
 def _record_finished_stage(clock: CaseClock, *, action: str, at: datetime) -> None:

@@ -1,0 +1,172 @@
+"""`gridops.db`: rows that refer to each other written together; rows of plain SQL read as the ORM would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.cases.models import Case, CaseEvent
+from apps.notify.models import Notification
+from apps.sla.models import CaseClock
+from gridops.db import RowBatch, RowReader
+
+pytestmark = pytest.mark.django_db
+
+
+def _case(category, cell, **extra) -> Case:
+    values = {
+        "tracking_code": "BATCH2345678",
+        "channel": "api",
+        "category": category,
+        "description": "井盖丢失",
+        "lon": 114.005,
+        "lat": 22.505,
+        "cell": cell,
+        "area": cell.area,
+        "area_path": cell.area.path,
+        "created_at": timezone.now(),
+    }
+    return Case(**(values | extra))
+
+
+@pytest.fixture
+def category():
+    from apps.cases.models import Category
+
+    return Category.objects.create(code="E0101", name="暴露垃圾", name_en="Exposed rubbish", kind="event")
+
+
+def test_linked_rows_get_their_keys_and_keep_their_related_objects(city, cast, category, django_assert_num_queries):
+    at = timezone.now()
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a, responsible_officer=cast.officer_a, created_at=at))
+    event = batch.add(CaseEvent(case=case, actor=cast.resident, action="report", to_state="reported", created_at=at))
+    clock = batch.add(CaseClock(case=case, stage="register", stage_started_at=at, running_since=at, limit_seconds=3600))
+    note = batch.add(
+        Notification(channel="inapp", recipient=cast.officer_a, case=case, event=event, key="report", created_at=at)
+    )
+    batch.write()
+
+    assert None not in (case.pk, event.pk, note.pk)
+    assert clock.pk == case.pk  # the clock's key is its case
+    with django_assert_num_queries(0):  # the objects stay attached: nothing is read back
+        assert event.case is case and clock.case is case and note.event is event
+    stored = Notification.objects.select_related("event__case").get(pk=note.pk)
+    assert stored.case_id == case.pk and stored.event.case.tracking_code == "BATCH2345678"
+    assert CaseClock.objects.get(pk=case.pk).limit_seconds == 3600
+
+
+def test_values_are_stored_as_the_orm_stores_them(city, cast, category):
+    """NULLs, booleans, zeros and empty strings (written as SQL literals), JSON, one shared
+    instant and the fields' defaults come back as they went in."""
+    at = timezone.now().replace(microsecond=123456)
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a, created_at=at, address="", reporter=None))
+    event = batch.add(
+        CaseEvent(case=case, actor=None, action="report", to_state="reported", data={"键": [1, None]}, created_at=at)
+    )
+    batch.add(
+        CaseClock(case=case, stage="register", stage_started_at=at, running_since=at, is_suspended=False, warned=True)
+    )
+    batch.write()
+
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.created_at, stored.address, stored.reporter_id, stored.version) == (at, "", None, case.version)
+    assert stored.updated_at is not None and stored.state == "reported" and stored.reopen_count == 0
+    stored_event = CaseEvent.objects.get(pk=event.pk)
+    assert (stored_event.data, stored_event.actor_id, stored_event.created_at) == ({"键": [1, None]}, None, at)
+    clock = CaseClock.objects.get(pk=case.pk)
+    assert (clock.stage_started_at, clock.running_since, clock.is_suspended, clock.warned) == (at, at, False, True)
+    assert (clock.consumed_seconds, clock.escalation_level, clock.stopped_at) == (0, 0, None)
+
+
+def test_a_failing_row_writes_none_of_them_and_the_transaction_goes_on(city, cast, category):
+    before = Case.objects.count()
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a))
+    batch.add(CaseEvent(case=case, action="report", to_state="reported", created_at=None))  # NOT NULL
+    called = []
+    batch.after_write(lambda: called.append(True))
+    with pytest.raises(IntegrityError):
+        batch.write()
+    assert Case.objects.count() == before  # usable: the failure did not break the test's transaction
+    assert called == []
+
+
+def test_after_write_runs_once_the_rows_have_their_keys(city, category):
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a))
+    seen = []
+    batch.after_write(lambda: seen.append(case.pk))
+    batch.write()
+    assert seen == [case.pk] and case.pk is not None
+
+
+def test_a_row_may_not_refer_to_one_added_after_it(city, category):
+    later = _case(category, city.cell_a)
+    batch = RowBatch()
+    batch.add(CaseEvent(case=later, action="report", to_state="reported", created_at=timezone.now()))
+    batch.add(later)
+    with pytest.raises(ValueError, match="added after it"):
+        batch.write()
+
+
+def test_a_saved_row_cannot_be_added(city, category):
+    case = _case(category, city.cell_a)
+    case.save()
+    with pytest.raises(ValueError, match="already saved"):
+        RowBatch().add(case)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement of data-modifying CTEs is PostgreSQL's")
+def test_on_postgresql_the_rows_go_in_one_statement_without_a_transaction_of_their_own(city, cast, category):
+    at = timezone.now()
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a, created_at=at))
+    batch.add(CaseEvent(case=case, action="report", to_state="reported", created_at=at))
+    batch.add(CaseClock(case=case, stage="register", stage_started_at=at))
+    with CaptureQueriesContext(connection) as queries:
+        batch.write()
+    inserts = [q["sql"] for q in queries.captured_queries if "INSERT" in q["sql"]]
+    assert len(inserts) == 1 and inserts[0].count("INSERT INTO") == 3
+    # Inside the test's transaction a savepoint guards it; outside one it is a single statement.
+    assert len(queries.captured_queries) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement of data-modifying CTEs is PostgreSQL's")
+def test_on_postgresql_outside_a_transaction_it_is_a_single_statement(city, category):
+    assert not connection.in_atomic_block
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a))
+    batch.add(CaseEvent(case=case, action="report", to_state="reported", created_at=timezone.now()))
+    with CaptureQueriesContext(connection) as queries:
+        batch.write()
+    assert len(queries.captured_queries) == 1
+    assert CaseEvent.objects.filter(case_id=case.pk).count() == 1
+
+
+def test_reader_builds_instances_with_the_orm_conversions(city, category):
+    at = timezone.now() - timedelta(hours=1)
+    _case(category, city.cell_a, created_at=at).save()
+    reader = RowReader((Case, ["created_at", "id", "tracking_code"]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {reader.columns()} FROM cases_case")
+        (found,) = reader.read(cursor.fetchone())
+    assert isinstance(found, Case) and found.tracking_code == "BATCH2345678"
+    assert found.created_at == at  # an aware datetime on SQLite too (its converter was applied)
+    assert found.get_deferred_fields() >= {"description", "state"}
+
+
+def test_transaction_rollback_undoes_a_batch_written_inside_it(city, category):
+    before = Case.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        batch = RowBatch()
+        batch.add(_case(category, city.cell_a))
+        batch.write()
+        raise RuntimeError
+    assert Case.objects.count() == before
