@@ -14,7 +14,9 @@ SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 1
 gthread workers of one thread each: one request per process at a time, as sync workers serve,
 but with keep-alive), warms the endpoints up, then measures them in interleaved rounds (floor,
 handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
-time), stops gunicorn and prints `name=value` lines. With Redis on 127.0.0.1:6379 the Celery
+time), stops gunicorn and prints `name=value` lines. Every slice and thread sends reports of its
+own (random places and categories in the grid; one in five another report of an earlier one
+nearby, which intake suggests as a duplicate: `intake_share_with_duplicates`). With Redis on 127.0.0.1:6379 the Celery
 broker is Redis (database 9, flushed afterwards) as in production; a report publishes no task
 (in-app notices are written in its transaction; e-mail and webhooks, which the bench's users do
 not have, would go through the outbox).
@@ -226,6 +228,7 @@ class Tally:
     elapsed: float = 0.0
     errors: int = 0
     rounds: list[float] = field(default_factory=list)  # requests/s of each round
+    with_duplicates: int = 0  # intake's answers that suggested a duplicate
 
     def summary(self) -> dict[str, float]:
         ordered = sorted(self.latencies)
@@ -262,7 +265,7 @@ def run_slice(
         nonlocal errors
         reports = Reports(stream * 1000 + seed)
         client = Client(port, headers)
-        mine, bad = [], 0
+        mine, bad, found = [], 0, 0
         for _ in range(requests):
             if time.monotonic() > stop_at:
                 break
@@ -272,10 +275,13 @@ def run_slice(
                 if bad == 1:
                     print(f"# {name}: unexpected {status}: {payload[:200]!r}", file=sys.stderr)
             mine.append(seconds)
+            if b'"duplicates":[{' in payload:
+                found += 1
         client.conn.close()
         with lock:
             latencies.extend(mine)
             errors += bad
+            tally.with_duplicates += found
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
@@ -362,6 +368,7 @@ def main() -> None:
     print(f"floor_p50_ms={floor['p50_ms']:.1f}")
     print(f"floor_p95_ms={floor['p95_ms']:.1f}")
     print(f"ratio_to_floor={intake['rps'] / floor['rps']:.2f}")
+    print(f"intake_share_with_duplicates={tallies['intake'].with_duplicates / max(1, intake['count']):.2f}")
     print(f"rounds={args.rounds}")
     print(f"ratio_to_floor_round_min={min(round_ratios):.2f}")
     print(f"ratio_to_floor_round_max={max(round_ratios):.2f}")
