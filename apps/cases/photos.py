@@ -8,8 +8,11 @@ before they write anything; `photo_store` then saves the prepared bytes.
 from __future__ import annotations
 
 import io
+import logging
 import uuid
 from collections.abc import Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from gridops.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 # Pillow format name -> (content type, file extension)
 ALLOWED_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -175,7 +180,40 @@ def photo_store(*, case, prepared: PreparedPhoto, kind: str, event=None, uploade
         size_bytes=len(prepared.content),
         uploaded_by=uploaded_by,
     )
-    photo.image.save(f"{stem}.{prepared.ext}", ContentFile(prepared.content), save=False)
-    photo.thumbnail.save(f"{stem}.jpg", ContentFile(prepared.thumbnail), save=False)
+    written = _files_written.get()
+    for field, name, content in (
+        (photo.image, f"{stem}.{prepared.ext}", prepared.content),
+        (photo.thumbnail, f"{stem}.jpg", prepared.thumbnail),
+    ):
+        field.save(name, ContentFile(content), save=False)
+        if written is not None:
+            written.append((field.storage, field.name))
     photo.save()
     return photo
+
+
+# The files `photo_store` saved inside the innermost `photo_files_undone_on_error` block.
+_files_written: ContextVar[list | None] = ContextVar("gridops_photo_files", default=None)
+
+
+@contextmanager
+def photo_files_undone_on_error():
+    """Delete the photo files stored inside the block if it raises: the database rolls their rows
+    back, the storage keeps the files. Services wrap their transaction in it (so a failure at
+    commit is covered too). Files of a block that succeeded inside an outer one are the outer's."""
+    outer = _files_written.get()
+    written: list = []
+    token = _files_written.set(written)
+    try:
+        yield
+    except BaseException:
+        for storage, name in written:
+            try:
+                storage.delete(name)
+            except OSError:  # the error being raised matters more; a leftover file harms no one
+                logger.warning("could not delete the photo file of a failed write")
+        raise
+    finally:
+        _files_written.reset(token)
+    if outer is not None:
+        outer.extend(written)

@@ -31,7 +31,7 @@ from gridops.errors import Conflict, DomainError, NotPermitted
 
 from .choices import OPEN_STATES, CaseState, Channel, PhotoKind
 from .models import Case, CaseEvent, CasePhoto, Category
-from .photos import PreparedPhoto, photo_store, photos_prepare
+from .photos import PreparedPhoto, photo_files_undone_on_error, photo_store, photos_prepare
 from .selectors import REVEAL_ROLES, case_list_for_user
 from .workflow import REPORT, TRANSITIONS, Action, Requirement, actor_may_take, reopen_window_open
 
@@ -278,7 +278,7 @@ def _report_write(
     the case and the event, which names them."""
     report = {"action": REPORT, "from_state": "", "to_state": CaseState.REPORTED, "at": at}
     if prepared:
-        with transaction.atomic():
+        with photo_files_undone_on_error(), transaction.atomic():
             case.save(force_insert=True)
             event = _record_with_photos(
                 case=case,
@@ -434,7 +434,7 @@ def case_transition(
         raise DomainError(_("Unknown action."), field="action")
     if actor is None or not actor.is_authenticated:
         raise Http404("No such case.")
-    with transaction.atomic():
+    with photo_files_undone_on_error(), transaction.atomic():
         try:
             current = case_list_for_user(user=actor).get(pk=case.pk)
         except Case.DoesNotExist:
@@ -579,7 +579,7 @@ def case_photos_add(
     elif current.state not in OPEN_STATES:
         raise NotPermitted(_("Photos can only be added to an open case."), field="photos")
     prepared = photos_prepare(list(photos), field="photos")
-    with transaction.atomic():
+    with photo_files_undone_on_error(), transaction.atomic():
         event = _record_with_photos(
             case=current,
             actor=actor,

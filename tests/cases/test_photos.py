@@ -117,3 +117,53 @@ def test_photo_upload_endpoint_names_the_field_for_a_non_image(api_as, cast, rep
     assert response.status_code == 400
     assert "photos" in response.json()
     assert case.photos.count() == 0
+
+
+def _files_under(root) -> list:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.mark.parametrize("hook", ["clock_on_transition", "notify_case_event"])
+def test_a_report_failing_after_its_photos_were_stored_leaves_no_files(report, settings, monkeypatch, hook):
+    """The database rolls the photo rows back; their files go too (a failure in a later step of
+    the same write, here an SLA or notification hook)."""
+    from pathlib import Path
+
+    from apps.cases import services
+    from apps.cases.models import Case
+
+    def broken(**kwargs):
+        raise RuntimeError("hook failed")
+
+    monkeypatch.setattr(services, hook, broken)
+    before = Case.objects.count()
+    with pytest.raises(RuntimeError):
+        report(photos=[jpeg("a.jpg"), jpeg("b.jpg")])
+    assert Case.objects.count() == before
+    assert _files_under(Path(settings.MEDIA_ROOT)) == []
+
+
+def test_an_action_failing_after_its_photos_were_stored_leaves_no_files(case_in, settings, monkeypatch):
+    from pathlib import Path
+
+    from apps.cases import services
+
+    case = case_in("in_progress")
+    kept = _files_under(Path(settings.MEDIA_ROOT))
+    monkeypatch.setattr(services, "notify_case_event", lambda **kwargs: (_ for _ in ()).throw(RuntimeError("down")))
+    with pytest.raises(RuntimeError):
+        services.case_transition(
+            case=case, actor=case.assignee, action="resolve", note="已清理", photos=[jpeg("after.jpg")]
+        )
+    assert _files_under(Path(settings.MEDIA_ROOT)) == kept
+    case.refresh_from_db()
+    assert case.state == "in_progress" and not case.photos.filter(kind=PhotoKind.AFTER).exists()
+
+
+def test_photos_of_a_successful_write_are_kept(report, settings):
+    from pathlib import Path
+
+    case = report(photos=[jpeg("a.jpg")])
+    files = _files_under(Path(settings.MEDIA_ROOT))
+    photo = case.photos.get()
+    assert len(files) == 2 and {f.name for f in files} == {Path(photo.image.name).name, Path(photo.thumbnail.name).name}
