@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, User
@@ -10,6 +11,8 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "email", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name", "name_en"]
+    # A webhook address typed without its scheme is an https one (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(User)

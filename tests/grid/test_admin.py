@@ -50,3 +50,22 @@ def test_creating_a_cell_in_the_admin_computes_its_box_and_moves_the_revision(cl
     assert (cell.min_lon, cell.max_lat) == (114.1, 22.51)
     assert cell.path == f"{city.community_d.path}440304001001099/"
     assert GridRevision.objects.get(pk=1).revision > before
+
+
+def test_a_webhook_address_without_its_scheme_is_taken_as_https(client, db):
+    from apps.accounts.models import Department, User
+
+    User.objects.create_superuser(username="root", password="pw-root-123")
+    client.login(username="root", password="pw-root-123")
+    response = client.post(
+        "/admin/accounts/department/add/",
+        {
+            "code": "WATER",
+            "name": "水务",
+            "name_en": "Water",
+            "webhook_url": "hooks.example.org/gridops",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert Department.objects.get(code="WATER").webhook_url == "https://hooks.example.org/gridops"
