@@ -30,6 +30,7 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 _sql_cache: dict[tuple, str] = {}
+MAX_SHAPES = 256
 
 
 class RowBatch:
@@ -129,6 +130,8 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection) -> None:
     key = (connection.alias, tuple(shape))
     sql = _sql_cache.get(key)
     if sql is None:
+        if len(_sql_cache) >= MAX_SHAPES:  # a handful in practice; never let it grow without end
+            _sql_cache.clear()
         sql = _sql_cache[key] = _compose(shape, connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
