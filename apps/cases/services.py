@@ -43,22 +43,11 @@ TRACKING_LENGTH = 12
 MAX_DESCRIPTION = 2000
 
 
-def case_event_record(
-    *,
-    case: Case,
-    actor: User | None,
-    action: str,
-    note: str = "",
-    data: dict | None = None,
-    at: datetime | None = None,
-    from_state: str = "",
-    to_state: str = "",
-) -> CaseEvent:
+def case_event_record(**fields) -> CaseEvent:
     """Append one entry to a case's history (also for things that are not transitions:
-    a suspension, an extension, a warning, a view of the reporter's contact details)."""
-    event = _event_new(
-        case=case, actor=actor, action=action, note=note, data=data, at=at, from_state=from_state, to_state=to_state
-    )
+    a suspension, an extension, a warning, a view of the reporter's contact details).
+    `fields` as `_event_new` takes them."""
+    event = _event_new(**fields)
     event.save(force_insert=True)
     return event
 
