@@ -6,8 +6,8 @@ serializer, category lookup, coordinate check, point-to-cell routing, responsibl
 unique tracking code, the case row, the `report` history event, the SLA clock and notification
 hooks, and the duplicate suggestions in the answer. The floor (`POST /bench/floor/`, from the
 bench-only URLconf `bench/intake_urls.py`) parses the same JSON and inserts one Case row with
-fixed routing: no auth, no validation, no history, no hooks. A reference, `handwritten`, runs
-intake's statements written by hand (see `bench/intake_urls.py`): the database's share.
+fixed routing: no auth, no validation, no history, no hooks. A reference, `handwritten`, writes
+intake's rows by hand, one statement each (see `bench/intake_urls.py`), with no framework.
 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories,
 SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 (8
@@ -16,10 +16,10 @@ but with keep-alive), warms the endpoints up, then measures them in interleaved 
 handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
 time), stops gunicorn and prints `name=value` lines. Every slice and thread sends reports of its
 own (random places and categories in the grid; one in five another report of an earlier one
-nearby, which intake suggests as a duplicate: `intake_share_with_duplicates`). With Redis on 127.0.0.1:6379 the Celery
-broker is Redis (database 9, flushed afterwards) as in production; a report publishes no task
-(in-app notices are written in its transaction; e-mail and webhooks, which the bench's users do
-not have, would go through the outbox).
+nearby, which intake suggests as a duplicate: `intake_share_with_duplicates`). With Redis on
+127.0.0.1:6379 the Celery broker is Redis (database 9, flushed afterwards) as in production; a
+report publishes no task (in-app notices are written with the case; e-mail and webhooks, which
+the bench's users do not have, would go through the outbox).
 
 Run: .venv/bin/python bench/intake.py [--requests 250 --rounds 5 --concurrency 8 --workers 8 --threads 1]
 """

@@ -4,10 +4,11 @@
 routing and a random code: the least any intake must do. It skips auth, validation, routing,
 history and hooks on purpose.
 
-`/bench/handwritten/` (a reference): the statements intake runs (token, responsible officer, case,
-history entry, clock, inbox row, duplicate search), written by hand without DRF, the ORM's query
-building or validation. It tells the database's share of intake from the framework's; it is not
-a second intake (no checks, no hooks, a fixed one-hour clock).
+`/bench/handwritten/` (a reference): the look-ups and rows of a report (token, responsible officer,
+case, history entry, clock, inbox row, duplicate search), written by hand without DRF, the ORM's
+query building or validation, one statement each (intake writes its four rows as one). It tells
+what the work costs without a framework; it is not a second intake (no checks, no hooks, a fixed
+one-hour clock).
 """
 
 import json
