@@ -27,6 +27,10 @@ class NotificationOutput(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
+class NotificationListInput(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False)
+
+
 class NotificationListApi(generics.ListAPIView):
     """Your in-app notifications, newest first (`?unread=1` for unread only)."""
 
@@ -37,8 +41,10 @@ class NotificationListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        params = NotificationListInput(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
         qs = selectors.notification_list_for_user(user=self.request.user)
-        if self.request.query_params.get("unread") in ("1", "true"):
+        if params.validated_data["unread"]:
             qs = qs.filter(read_at__isnull=True)
         return qs
 

@@ -16,6 +16,7 @@ import logging
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from time import monotonic
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -37,6 +38,10 @@ logger = logging.getLogger(__name__)
 FIRST_RESEND_DELAY = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 WEBHOOK_TIMEOUT_S = 5
+# A delivery run takes no new row after this long, well inside the task's soft time limit: its
+# outcomes are saved when its transaction commits, and a run killed at the hard limit would
+# forget what it had sent and send it again.
+DELIVERY_BUDGET_S = 60
 SIGNATURE_HEADER = "X-Gridops-Signature"
 EMAIL_KEYS = frozenset({"dispatch", "sla_escalation", "suspension_request", "extension_request"})
 
@@ -239,7 +244,26 @@ def notify_case_event(*, event, case=None, batch: RowBatch | None = None) -> Non
 
 
 class DeliveryError(Exception):
-    pass
+    """This attempt failed; a later one may succeed."""
+
+
+class Undeliverable(DeliveryError):
+    """No attempt can succeed (recipient or department inactive, no address or URL): give up now."""
+
+
+class EndpointDown(DeliveryError):
+    """The webhook endpoint did not answer (timeout, refused, unreachable)."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is not a delivery: urllib would follow it as a GET without the body (carrying the
+    signature to wherever it points) and count the final 200 as delivered. It is an HTTP 3xx failure."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_webhook_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def _body(n: Notification) -> dict:
@@ -253,6 +277,10 @@ def _body(n: Notification) -> dict:
 
 
 def webhook_signature(*, secret: str, body: bytes) -> str:
+    """The `X-Gridops-Signature` header: `sha256=` and the hex HMAC-SHA256 of the raw request body
+    keyed with the department's webhook secret. A receiver recomputes it over the bytes it received
+    (before parsing the JSON) and compares with `hmac.compare_digest`. A delivery may arrive more
+    than once (a timeout after the receiver took it): the body's `id` identifies the notification."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
@@ -260,22 +288,26 @@ def _send(n: Notification) -> None:
     if n.channel == NotificationChannel.IN_APP:
         return
     if n.channel == NotificationChannel.EMAIL:
-        address = n.recipient.email if n.recipient_id else (n.department.email if n.department_id else "")
-        if not address:
-            raise DeliveryError("no email address")
+        who = n.recipient if n.recipient_id else n.department
+        if who is None or not who.is_active:
+            raise Undeliverable("recipient inactive")
+        if not who.email:
+            raise Undeliverable("no email address")
         with translation.override(settings.LANGUAGE_CODE):
             text = n.text
             send_mail(
                 subject=f"[gridops] {text}"[:200],
                 message=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[address],
+                recipient_list=[who.email],
             )
         return
     if n.channel == NotificationChannel.WEBHOOK:
         dept = n.department
-        if dept is None or not dept.webhook_url:
-            raise DeliveryError("department has no webhook URL")
+        if dept is None or not dept.is_active:
+            raise Undeliverable("department inactive")
+        if not dept.webhook_url:
+            raise Undeliverable("department has no webhook URL")
         body = json.dumps(_body(n), ensure_ascii=False, sort_keys=True).encode()
         req = urllib.request.Request(
             dept.webhook_url,
@@ -287,13 +319,14 @@ def _send(n: Notification) -> None:
             },
         )
         try:
-            with urllib.request.urlopen(req, timeout=WEBHOOK_TIMEOUT_S) as resp:  # noqa: S310 (admin-set URL)
+            with _webhook_opener.open(req, timeout=WEBHOOK_TIMEOUT_S) as resp:
                 if resp.status >= 300:
                     raise DeliveryError(f"HTTP {resp.status}")
         except urllib.error.HTTPError as exc:
+            exc.close()
             raise DeliveryError(f"HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
-            raise DeliveryError(type(exc).__name__) from None
+            raise EndpointDown(type(exc).__name__) from None
         return
     raise DeliveryError(f"unknown channel {n.channel}")
 
@@ -302,16 +335,28 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _deliver_locked(rows: list[Notification], now: datetime) -> tuple[int, int]:
+def _deliver_locked(rows: list[Notification], now: datetime, until: float) -> tuple[int, int]:
+    """Try each row until the monotonic deadline `until` (the rest stay as they are, pending).
+    A department whose endpoint did not answer is not called again in the run: its other rows
+    fail with the same error instead of each waiting for the timeout."""
     sent = failed = 0
+    down: dict[int, str] = {}
+    tried = []
     for n in rows:
+        if monotonic() >= until:
+            break
+        tried.append(n)
         n.attempts += 1
         try:
+            if n.channel == NotificationChannel.WEBHOOK and n.department_id in down:
+                raise EndpointDown(down[n.department_id])
             _send(n)
         except Exception as exc:
             failed += 1
             n.last_error = (str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__)[:300]
-            if n.attempts >= MAX_ATTEMPTS:
+            if isinstance(exc, EndpointDown):
+                down[n.department_id] = n.last_error
+            if isinstance(exc, Undeliverable) or n.attempts >= MAX_ATTEMPTS:
                 n.status = NotificationStatus.FAILED
                 n.next_attempt_at = None
             else:
@@ -322,7 +367,7 @@ def _deliver_locked(rows: list[Notification], now: datetime) -> tuple[int, int]:
             n.sent_at = now
             n.next_attempt_at = None
             n.last_error = ""
-    _save_outcomes(rows, now)
+    _save_outcomes(tried, now)
     return sent, failed
 
 
@@ -349,18 +394,23 @@ def _claim(qs):
 
 @transaction.atomic
 def notifications_deliver(*, ids: list[int], now: datetime | None = None) -> tuple[int, int]:
-    """Deliver these pending rows (ones another worker holds or already sent are skipped).
-    Returns (sent, failed attempts)."""
+    """Deliver these pending rows (ones another worker holds, already sent, or failed and not yet due
+    for their next attempt are skipped). Returns (sent, failed attempts)."""
     now = now or timezone.now()
-    rows = _claim(Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING).order_by("pk"))
-    return _deliver_locked(rows, now)
+    rows = _claim(
+        Notification.objects.filter(pk__in=ids, status=NotificationStatus.PENDING)
+        .filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+    )
+    return _deliver_locked(rows, now, monotonic() + DELIVERY_BUDGET_S)
 
 
 def notification_resend(*, now: datetime | None = None, batch_size: int = 500) -> tuple[int, int]:
     """Deliver what is still pending and due (a broker outage, a failed attempt)."""
     now = now or timezone.now()
+    until = monotonic() + DELIVERY_BUDGET_S
     total_sent = total_failed = 0
-    while True:
+    while monotonic() < until:
         with transaction.atomic():
             rows = _claim(
                 Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__lte=now).order_by(
@@ -369,7 +419,7 @@ def notification_resend(*, now: datetime | None = None, batch_size: int = 500) -
             )
             if not rows:
                 break
-            sent, failed = _deliver_locked(rows, now)
+            sent, failed = _deliver_locked(rows, now, until)
         total_sent += sent
         total_failed += failed
         if len(rows) < batch_size:

@@ -122,3 +122,14 @@ def test_the_inbox_links_each_case(client, filled, dispatched_case):
     client.force_login(filled.handler_x)
     page = client.get(reverse("notify:inbox")).content.decode()
     assert f'href="{reverse("workbench:case_detail", args=[case.pk])}"' in page
+
+
+def test_api_unread_filter_takes_a_boolean_and_a_bad_value_is_a_400_naming_it(api_as, filled):
+    client = api_as(filled.handler_x)
+    one = Notification.objects.filter(recipient=filled.handler_x, channel="inapp").first()
+    Notification.objects.filter(pk=one.pk).update(read_at=timezone.now())
+    assert client.get("/api/v1/notifications/?unread=true").json()["count"] == 4
+    assert client.get("/api/v1/notifications/?unread=1").json()["count"] == 4
+    assert client.get("/api/v1/notifications/?unread=0").json()["count"] == 5
+    res = client.get("/api/v1/notifications/?unread=maybe")
+    assert res.status_code == 400 and "unread" in res.json()

@@ -7,9 +7,11 @@ import hmac
 import json
 import logging
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from django.core import mail
 
 from apps.cases.services import case_transition
@@ -21,25 +23,47 @@ from .conftest import local
 
 @pytest.fixture
 def hook_server():
-    """A local HTTP server recording webhook calls; `fail` makes it answer 500."""
+    """A local HTTP server recording webhook calls; `fail` makes it answer 500, `redirect` 302 to
+    another path (which answers any method with 200), `hang` keep the request without answering."""
     calls: list[dict] = []
-    state = {"fail": False}
+    state = {"fail": False, "redirect": False, "hang": False}
+    released = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            calls.append({"body": body, "signature": self.headers.get("X-Gridops-Signature")})
-            self.send_response(500 if state["fail"] else 204)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            calls.append({"method": "POST", "path": self.path, "body": body, "signature": self.headers.get(SIGNATURE)})
+            if self.path != "/hook":
+                self.send_response(200)
+            elif state["hang"]:
+                released.wait(10)
+                return
+            elif state["redirect"]:
+                self.send_response(302)
+                self.send_header("Location", "/elsewhere")
+            else:
+                self.send_response(500 if state["fail"] else 204)
+            self.end_headers()
+
+        def do_GET(self):  # noqa: N802
+            calls.append({"method": "GET", "path": self.path, "body": b"", "signature": self.headers.get(SIGNATURE)})
+            self.send_response(200)
             self.end_headers()
 
         def log_message(self, *args):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}/hook", "calls": calls, "state": state}
+    released.set()
     server.shutdown()
+    server.server_close()
+
+
+SIGNATURE = "X-Gridops-Signature"
 
 
 def dispatch(make_case, cast, city, at=None):
@@ -141,7 +165,7 @@ def test_after_the_last_attempt_a_notification_is_marked_failed(make_case, cast,
     case = dispatch(make_case, cast, city)
     hook = Notification.objects.get(case=case, channel="webhook")
     Notification.objects.filter(pk=hook.pk).update(attempts=services.MAX_ATTEMPTS - 1)
-    services.notifications_deliver(ids=[hook.pk])
+    services.notifications_deliver(ids=[hook.pk], now=hook.next_attempt_at)
     hook.refresh_from_db()
     assert hook.status == "failed" and hook.next_attempt_at is None and hook.last_error
 
@@ -206,3 +230,151 @@ def test_resident_hears_when_their_report_is_rejected(cast, city, policy, catego
     case_transition(case=case, actor=cast.dispatcher, action="reject", note="不属于城管", at=local(2026, 11, 23, 9, 5))
     n = Notification.objects.get(case=case, key="reject")
     assert n.recipient == cast.resident and n.channel == "inapp"
+
+
+# ---------------------------------------------------------------- delivery against a misbehaving world
+
+
+def webhook_rows(make_case, cast, city, url, n=1):
+    """`n` dispatched cases whose webhook rows are pending, not yet tried (as right after commit)."""
+    city.dept_x.webhook_url = url
+    city.dept_x.webhook_secret = "s3cret"
+    city.dept_x.save()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "notifications_enqueue", lambda *, ids: True)
+        cases = [dispatch(make_case, cast, city) for _ in range(n)]
+    return list(Notification.objects.filter(case__in=cases, channel="webhook").order_by("pk"))
+
+
+def test_a_redirect_is_a_failure_not_a_delivery(make_case, cast, city, policy, hook_server):
+    hook_server["state"]["redirect"] = True
+    (hook,) = webhook_rows(make_case, cast, city, hook_server["url"])
+    assert services.notifications_deliver(ids=[hook.pk]) == (0, 1)
+    hook.refresh_from_db()
+    assert (hook.status, hook.attempts, hook.last_error) == ("pending", 1, "HTTP 302")
+    # followed, the POST would have become a GET without the body, carrying the signature elsewhere
+    assert [(c["method"], c["path"]) for c in hook_server["calls"]] == [("POST", "/hook")]
+
+
+def test_a_department_deactivated_after_queueing_gets_no_webhook(make_case, cast, city, policy, hook_server):
+    (hook,) = webhook_rows(make_case, cast, city, hook_server["url"])
+    city.dept_x.is_active = False
+    city.dept_x.save()
+    services.notifications_deliver(ids=[hook.pk])
+    hook.refresh_from_db()
+    assert hook_server["calls"] == []
+    # nothing a retry could change: given up at once, not retried for hours
+    assert (hook.status, hook.next_attempt_at, hook.last_error) == ("failed", None, "department inactive")
+
+
+def test_a_webhook_url_removed_after_queueing_fails_at_once(make_case, cast, city, policy, hook_server):
+    (hook,) = webhook_rows(make_case, cast, city, hook_server["url"])
+    city.dept_x.webhook_url = ""
+    city.dept_x.save()
+    services.notifications_deliver(ids=[hook.pk])
+    hook.refresh_from_db()
+    assert (hook.status, hook.attempts, hook.last_error) == ("failed", 1, "department has no webhook URL")
+
+
+@pytest.mark.parametrize(
+    ("change", "error"), [({"is_active": False}, "recipient inactive"), ({"email": ""}, "no email address")]
+)
+def test_an_email_to_a_user_deactivated_or_without_address_after_queueing_is_not_sent(
+    make_case, cast, city, policy, change, error
+):
+    cast.handler_x.email = "handler_x@example.org"
+    cast.handler_x.save()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "notifications_enqueue", lambda *, ids: True)
+        case = dispatch(make_case, cast, city)
+    for field, value in change.items():
+        setattr(cast.handler_x, field, value)
+    cast.handler_x.save()
+    email = Notification.objects.get(case=case, channel="email")
+    services.notifications_deliver(ids=[email.pk])
+    email.refresh_from_db()
+    assert mail.outbox == []
+    assert (email.status, email.last_error) == ("failed", error)
+
+
+def test_a_task_retry_before_the_backoff_is_due_does_not_spend_an_attempt(make_case, cast, city, policy, hook_server):
+    hook_server["state"]["fail"] = True
+    (hook,) = webhook_rows(make_case, cast, city, hook_server["url"])
+    now = local(2026, 11, 23, 9, 0)
+    services.notifications_deliver(ids=[hook.pk], now=now)
+    # the sweep took it when due; the task's own retry comes right after: not due again yet
+    services.notifications_deliver(ids=[hook.pk], now=now + timedelta(seconds=30))
+    hook.refresh_from_db()
+    assert (hook.attempts, hook.next_attempt_at) == (1, now + timedelta(minutes=1))
+    assert len(hook_server["calls"]) == 1
+    services.notifications_deliver(ids=[hook.pk], now=now + timedelta(minutes=1))
+    hook.refresh_from_db()
+    assert hook.attempts == 2
+
+
+def test_an_endpoint_that_does_not_answer_is_waited_for_once_per_run(
+    make_case, cast, city, policy, hook_server, monkeypatch
+):
+    monkeypatch.setattr(services, "WEBHOOK_TIMEOUT_S", 0.2)
+    hook_server["state"]["hang"] = True
+    hooks = webhook_rows(make_case, cast, city, hook_server["url"], n=4)
+    assert services.notifications_deliver(ids=[h.pk for h in hooks]) == (0, 4)
+    # one timeout, not one per row (at 5 s each, a few dozen rows outlast the task's time limit)
+    assert len(hook_server["calls"]) == 1
+    rows = Notification.objects.filter(pk__in=[h.pk for h in hooks])
+    assert {(n.status, n.attempts, n.last_error) for n in rows} == {("pending", 1, "TimeoutError")}
+
+
+def test_a_delivery_run_stops_at_its_budget_and_keeps_what_it_sent(make_case, cast, city, policy, monkeypatch):
+    """The outcomes are saved when the run's transaction commits: a run the worker kills at its
+    time limit would roll back and send it all again. A run stops in time; the rest stay pending."""
+    cast.handler_x.email = "handler_x@example.org"
+    cast.handler_x.save()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "notifications_enqueue", lambda *, ids: True)
+        for _ in range(5):
+            dispatch(make_case, cast, city)
+    emails = list(Notification.objects.filter(channel="email").values_list("pk", flat=True))
+    clock = [0.0]
+    send = services._send
+
+    def slow_send(n):
+        clock[0] += services.DELIVERY_BUDGET_S / 2.5
+        send(n)
+
+    monkeypatch.setattr(services, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(services, "_send", slow_send)
+    assert services.notifications_deliver(ids=emails) == (3, 0)
+    assert len(mail.outbox) == 3
+    left = Notification.objects.filter(pk__in=emails, status="pending")
+    assert left.count() == 2 and set(left.values_list("attempts", flat=True)) == {0}
+    # the periodic resend takes the rest once they are due
+    assert services.notification_resend(now=local(2026, 11, 23, 9, 2)) == (2, 0)
+    assert len(mail.outbox) == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not settings.IS_POSTGRES, reason="row locks: PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_row_send_it_once(make_case, cast, city, policy, hook_server):
+    from django.db import connection
+
+    hook_server["state"]["hang"] = True  # the first worker holds the row while it waits
+    (hook,) = webhook_rows(make_case, cast, city, hook_server["url"])
+    results = []
+
+    def worker():
+        try:
+            results.append(services.notifications_deliver(ids=[hook.pk]))
+        finally:
+            connection.close()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(services, "WEBHOOK_TIMEOUT_S", 1)
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(results) == [(0, 0), (0, 1)]
+    assert len(hook_server["calls"]) == 1
