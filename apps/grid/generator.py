@@ -151,6 +151,7 @@ def _build_cells(area: Area, pieces: np.ndarray, owners: list[Area]) -> list[Cel
                 field="size",
             )
         digits = 3 if last <= 999 else 4
+        _check_fits(owner, f"{owner.code}{last:0{digits}d}", f"{owner.name}第{last}网格")
         lat0 = math.radians((bounds[indexes, 1].mean() + bounds[indexes, 3].mean()) / 2)
         m2_per_deg2 = math.radians(1) ** 2 * EARTH_RADIUS_M**2 * math.cos(lat0)
         for n, i in enumerate(indexes, start=start):
@@ -175,6 +176,21 @@ def _build_cells(area: Area, pieces: np.ndarray, owners: list[Area]) -> list[Cel
     if taken:
         raise DomainError(_("Cell codes already taken: %(codes)s.") % {"codes": ", ".join(taken)}, field="area")
     return cells
+
+
+def _check_fits(owner: Area, code: str, name: str) -> None:
+    """The longest code and name the owner's cells get must fit the columns (PostgreSQL refuses
+    them, SQLite would store them)."""
+    code_max, name_max = Cell._meta.get_field("code").max_length, Cell._meta.get_field("name").max_length
+    if len(code) > code_max or len(name) > name_max:
+        raise DomainError(
+            _(
+                "The cells of %(code)s would get codes or names too long for a cell "
+                "(at most %(code_max)d and %(name_max)d characters); shorten the area's code or name."
+            )
+            % {"code": owner.code, "code_max": code_max, "name_max": name_max},
+            field="area",
+        )
 
 
 def _highest_sequences(owners: list[Area]) -> dict[int, int]:

@@ -16,27 +16,36 @@ Rules:
   area without a parent becomes a top-level area, and an unknown parent is an error. gridops' tree starts at the city, so a city's own parent (its province) is
   ignored; a province or country feature is refused.
 - A child's level must be below its parent's level.
-- Geometry: Polygon or MultiPolygon, valid (no self-intersection), coordinates [lon, lat] within
-  range; converted from `crs` to WGS84 on the way in. Areas may have no geometry; cells must.
+- Codes, names and levels are texts or numbers; a code has no "/" (it separates the codes of a path).
+- Geometry: Polygon or MultiPolygon nested as GeoJSON says, closed rings of at least 4 positions,
+  valid (no self-intersection), coordinates [lon, lat] within range; converted from `crs` to WGS84
+  on the way in. Areas may have no geometry; cells must, and a cell must lie in its parent area
+  when that has a boundary: the cell's `point_on_surface` (the point `generator` assigns a cell to
+  its community by) must be in it.
 - A code may appear once in the file, and not already in the database unless `update=True`
   (then name, level, geometry and — for cells — the parent area are updated; moving an area to
-  another parent is refused because its whole subtree would move).
+  another parent is refused because its whole subtree would move, and so is a level that is not
+  above the levels of the area's children). Rows the file does not change are not written.
 - Any problem: `GridImportError` listing every feature at fault (`features[3] (code 440304):
-  reason`) and nothing is written. Otherwise one bulk write and one grid revision bump.
+  reason`) and nothing is written. Otherwise one bulk write and one grid revision bump (none when
+  the file changes nothing).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import shapely
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gridops.errors import DomainError
@@ -65,6 +74,8 @@ UNSUPPORTED_LEVELS = {"country", "province"}
 MAX_ERRORS = 50
 CODE_MAX = 32
 NAME_MAX = 200
+AREA_FIELDS = ["name", "name_en", "level", "geometry", "min_lon", "min_lat", "max_lon", "max_lat"]
+CELL_FIELDS = ["name", "name_en", "area", "path", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "area_m2"]
 
 
 def by_codes(queryset, codes, *, chunk: int = 5000) -> list:
@@ -82,7 +93,11 @@ class GridImportError(DomainError):
     def __init__(self, errors: list[str]) -> None:
         shown = errors[:MAX_ERRORS]
         more = len(errors) - len(shown)
-        message = "\n".join(shown) + (f"\n… {more} more" if more > 0 else "")
+        message = "\n".join(shown)
+        if more > 0:
+            message += "\n" + ngettext("… and %(count)d more problem", "… and %(count)d more problems", more) % {
+                "count": more
+            }
         super().__init__(message, field="file")
         self.errors = errors
 
@@ -105,6 +120,7 @@ class _Feature:
     parent_code: str | None
     geometry: dict | None
     summary: GeometrySummary | None
+    shape: BaseGeometry | None = None
 
     @property
     def is_cell(self) -> bool:
@@ -168,7 +184,8 @@ def grid_import(
         raise GridImportError(errors)
     with transaction.atomic():
         report = plan.write()
-        grid_revision_bump()
+        if report != ImportReport():  # a file that changes nothing rebuilds no process's index
+            grid_revision_bump()
     return report
 
 
@@ -185,22 +202,39 @@ def _parse(
         fail("", _("not a GeoJSON Feature"))
         return None
     props = raw.get("properties") or {}
-    code = _text(props.get(fields["code"]))
+    if not isinstance(props, dict):
+        fail("", _("the properties are not a JSON object"))
+        return None
+    parent = props.get(fields["parent"])
+    if isinstance(parent, dict):
+        parent = parent.get("adcode", parent.get("code"))
+    values = {key: props.get(field) if field else None for key, field in fields.items()} | {"parent": parent}
+    for key, value in values.items():
+        if isinstance(value, (dict, list, bool)):
+            fail(
+                _text(values["code"]) if key != "code" else "",
+                _("property %(field)s must be a text or a number") % {"field": fields[key]},
+            )
+            return None
+    code = _text(values["code"])
     if not code:
         fail("", _("no code (property %(field)s)") % {"field": fields["code"]})
         return None
     if len(code) > CODE_MAX:
         fail(code, _("the code is longer than %(max)d characters") % {"max": CODE_MAX})
         return None
-    name = _text(props.get(fields["name"]))
+    if "/" in code:
+        fail(code, _('a code cannot contain "/" (it separates the codes of an area path)'))
+        return None
+    name = _text(values["name"])
     if not name:
         fail(code, _("no name (property %(field)s)") % {"field": fields["name"]})
         return None
-    name_en = _text(props.get(fields["name_en"])) if fields["name_en"] else ""
+    name_en = _text(values["name_en"])
     if len(name) > NAME_MAX or len(name_en) > NAME_MAX:
         fail(code, _("the name is longer than %(max)d characters") % {"max": NAME_MAX})
         return None
-    raw_level = "cell" if as_cells else (_text(props.get(fields["level"])).lower() or default_level or "")
+    raw_level = "cell" if as_cells else (_text(values["level"]).lower() or default_level or "")
     if raw_level in UNSUPPORTED_LEVELS:
         fail(code, _("level %(level)s is not part of the grid (it starts at the city)") % {"level": raw_level})
         return None
@@ -211,9 +245,6 @@ def _parse(
             % {"level": raw_level, "field": fields["level"]},
         )
         return None
-    parent = props.get(fields["parent"])
-    if isinstance(parent, dict):
-        parent = parent.get("adcode", parent.get("code"))
     parent_code = _text(parent) or None
     if parent_code in {"0", "100000"}:  # DataV: no parent / the country
         parent_code = None
@@ -251,6 +282,7 @@ def _parse(
         return None
     feature.geometry = converted
     feature.summary = GeometrySummary(bbox=geom.bounds, area_m2=approx_area_m2(geom))
+    feature.shape = geom
     return feature
 
 
@@ -262,39 +294,27 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _positions(node) -> Iterator:
-    if isinstance(node, list) and node and not isinstance(node[0], list):
-        yield node
-        return
-    if not isinstance(node, list):
-        raise ValueError
-    for child in node:
-        yield from _positions(child)
-
-
 def _geometry_problem(geometry) -> str | None:
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         return str(_("the geometry must be a Polygon or MultiPolygon, not %(kind)s") % {"kind": kind})
-    try:
-        positions = list(_positions(geometry.get("coordinates")))
-    except ValueError:
-        positions = []
-    if not positions:
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or not coordinates:
         return str(_("the geometry has no coordinates"))
-    for position in positions:
-        if len(position) < 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in position[:2]):
-            return str(_("coordinate %(position)s is not a pair of numbers") % {"position": position})
-        lon, lat = position[0], position[1]
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            message = _(
-                "coordinate [%(lon)s, %(lat)s] is out of range: GeoJSON wants [longitude, latitude], "
-                "longitude within ±180 and latitude within ±90"
-            ) % {"lon": lon, "lat": lat}
-            if -90 <= lon <= 90 and -180 <= lat <= 180:
-                message += str(_("; it looks like [latitude, longitude] (swapped)"))
-            return str(message)
-    lon, lat = positions[0][0], positions[0][1]
+    if geometry["type"] == "Polygon":
+        polygons, paths = [coordinates], ["coordinates"]
+    else:
+        polygons, paths = coordinates, [f"coordinates[{i}]" for i in range(len(coordinates))]
+    for polygon, path in zip(polygons, paths, strict=True):
+        if not _nested_as_polygon(polygon):
+            if geometry["type"] == "Polygon":
+                return str(_("a Polygon's coordinates must be a list of rings, each a list of [lon, lat] positions"))
+            return str(_("a MultiPolygon's coordinates must be a list of polygons, each a list of rings"))
+        for index, ring in enumerate(polygon):
+            problem = _ring_problem(ring, f"{path}[{index}]")
+            if problem:
+                return problem
+    lon, lat = polygons[0][0][0][0], polygons[0][0][0][1]
     if 3 <= lon <= 54 and 73 <= lat <= 136:
         return str(
             _(
@@ -304,6 +324,45 @@ def _geometry_problem(geometry) -> str | None:
             % {"lon": lon, "lat": lat}
         )
     return None
+
+
+def _nested_as_polygon(polygon) -> bool:
+    """A list of rings, each a list of positions (lists); what is in a position is checked later."""
+    return (
+        isinstance(polygon, list)
+        and bool(polygon)
+        and all(isinstance(ring, list) and all(isinstance(p, list) for p in ring) for ring in polygon)
+    )
+
+
+def _ring_problem(ring: list, path: str) -> str | None:
+    for position in ring:
+        if len(position) < 2 or not all(_is_number(v) for v in position[:2]):
+            return str(_("coordinate %(position)s is not a pair of numbers") % {"position": json.dumps(position)})
+        lon, lat = position[0], position[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            message = _(
+                "coordinate [%(lon)s, %(lat)s] is out of range: GeoJSON wants [longitude, latitude], "
+                "longitude within ±180 and latitude within ±90"
+            ) % {"lon": lon, "lat": lat}
+            if -90 <= lon <= 90 and -180 <= lat <= 180:
+                message += str(_("; it looks like [latitude, longitude] (swapped)"))
+            return str(message)
+    if ring and ring[0][:2] != ring[-1][:2]:
+        return str(
+            _("ring %(ring)s is not closed: its last position %(last)s is not its first %(first)s")
+            % {"ring": path, "last": json.dumps(ring[-1]), "first": json.dumps(ring[0])}
+        )
+    if len(ring) < 4:
+        return str(
+            _("ring %(ring)s has %(count)d positions; a ring needs at least 4 (the first one repeated at the end)")
+            % {"ring": path, "count": len(ring)}
+        )
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # -- resolving parents and writing ----------------------------------------------------------------
@@ -347,6 +406,8 @@ class _Plan:
         self.depth: dict[str, int] = {}
         for feature in self.areas.values():
             self._depth(feature)
+        self._check_levels_above_children()
+        self._check_cells_inside_their_areas()
 
     def _fail(self, feature: _Feature, reason) -> None:
         self.errors.append(f"{feature.label()}: {reason}")
@@ -405,6 +466,62 @@ class _Plan:
             return
         self.cell_area[feature.code] = parent_code
 
+    def _check_levels_above_children(self) -> None:
+        """An existing area that changes level must stay above its children in the database (those in
+        the file are checked against their parent's new level by `_resolve_area`)."""
+        changed = {
+            self.db_areas[code].pk: feature
+            for code, feature in self.areas.items()
+            if code in self.parent_of and code in self.db_areas and self.db_areas[code].level != feature.level
+        }
+        ids = list(changed)
+        refused: set[int] = set()
+        for start in range(0, len(ids), 5000):
+            children = Area.objects.filter(parent_id__in=ids[start : start + 5000]).order_by("code")
+            for code, level, parent_id in children.values_list("code", "level", "parent_id"):
+                feature = changed[parent_id]
+                if code in self.areas or parent_id in refused:
+                    continue
+                if AREA_LEVEL_ORDER.index(level) <= AREA_LEVEL_ORDER.index(feature.level):
+                    refused.add(parent_id)
+                    self._fail(
+                        feature,
+                        _("it cannot become a %(level)s: its child %(child)s is a %(child_level)s")
+                        % {"level": feature.level, "child": code, "child_level": level},
+                    )
+
+    def _check_cells_inside_their_areas(self) -> None:
+        """A cell lies in its parent area, when that has a boundary: the cell's `point_on_surface`
+        (by which `generator` gives a cell to a community, so its cells re-import) is in it."""
+        by_area: dict[str, list[_Feature]] = defaultdict(list)
+        for feature in self.cells:
+            if feature.code in self.cell_area:
+                by_area[self.cell_area[feature.code]].append(feature)
+        for area_code, cells in by_area.items():
+            boundary = self._boundary_of(area_code)
+            if boundary is None:
+                continue
+            inside = shapely.covers(boundary, shapely.point_on_surface([f.shape for f in cells]))
+            for feature in (f for f, ok in zip(cells, inside.tolist(), strict=True) if not ok):
+                self._fail(
+                    feature,
+                    _("the cell lies outside its parent area %(parent)s (check its parent, its coordinates and --crs)")
+                    % {"parent": area_code},
+                )
+
+    def _boundary_of(self, code: str) -> BaseGeometry | None:
+        if code in self.areas:
+            boundary = self.areas[code].shape
+        else:
+            geometry = self.db_areas[code].geometry
+            boundary = shape(geometry) if geometry else None
+        if boundary is None:
+            return None
+        if not boundary.is_valid:
+            boundary = shapely.make_valid(boundary)
+        shapely.prepare(boundary)
+        return boundary
+
     def _depth(self, feature: _Feature) -> int:
         """Depth of an area below the first ancestor outside the file; flags cycles."""
         chain, code = [], feature.code
@@ -426,7 +543,7 @@ class _Plan:
     def write(self) -> ImportReport:
         now = timezone.now()
         by_code = dict(self.db_areas)
-        created_areas, updated_areas = 0, []
+        created_areas, updated_areas, area_fields = 0, [], set()
         for depth in sorted(set(self.depth.values())):
             batch = []
             for code, feature in self.areas.items():
@@ -435,9 +552,12 @@ class _Plan:
                 parent = by_code.get(self.parent_of[code]) if self.parent_of.get(code) else None
                 existing = self.db_areas.get(code)
                 if existing is not None:
+                    before = _values(existing, AREA_FIELDS)
                     _apply_area(existing, feature)
-                    existing.updated_at = now
-                    updated_areas.append(existing)
+                    if changed := _changed(existing, before):
+                        existing.updated_at = now
+                        updated_areas.append(existing)
+                        area_fields |= changed
                     continue
                 area = Area(
                     code=code,
@@ -453,15 +573,12 @@ class _Plan:
                 by_code[area.code] = area
             created_areas += len(batch)
         if updated_areas:
-            Area.objects.bulk_update(
-                updated_areas,
-                ["name", "name_en", "level", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at"],
-                batch_size=500,
-            )
-        new_cells, updated_cells = [], []
+            Area.objects.bulk_update(updated_areas, _in_order(area_fields, AREA_FIELDS), batch_size=500)
+        new_cells, updated_cells, cell_fields = [], [], set()
         for feature in self.cells:
             area = by_code[self.cell_area[feature.code]]
             cell = self.db_cells.get(feature.code) or Cell(code=feature.code)
+            before = _values(cell, CELL_FIELDS) if cell.pk else None
             cell.name, cell.name_en, cell.area, cell.path = (
                 feature.name,
                 feature.name_en,
@@ -471,36 +588,37 @@ class _Plan:
             cell.geometry = feature.geometry
             cell.min_lon, cell.min_lat, cell.max_lon, cell.max_lat = feature.summary.bbox
             cell.area_m2 = feature.summary.area_m2
-            if cell.pk:
+            if not cell.pk:
+                new_cells.append(cell)
+            elif changed := _changed(cell, before):
                 cell.updated_at = now
                 updated_cells.append(cell)
-            else:
-                new_cells.append(cell)
+                cell_fields |= changed
         Cell.objects.bulk_create(new_cells, batch_size=1000)
         if updated_cells:
-            Cell.objects.bulk_update(
-                updated_cells,
-                [
-                    "name",
-                    "name_en",
-                    "area",
-                    "path",
-                    "geometry",
-                    "min_lon",
-                    "min_lat",
-                    "max_lon",
-                    "max_lat",
-                    "area_m2",
-                    "updated_at",
-                ],
-                batch_size=500,
-            )
+            Cell.objects.bulk_update(updated_cells, _in_order(cell_fields, CELL_FIELDS), batch_size=500)
         return ImportReport(
             areas_created=created_areas,
             areas_updated=len(updated_areas),
             cells_created=len(new_cells),
             cells_updated=len(updated_cells),
         )
+
+
+# Rows and columns the file leaves as they are are not written: bulk_update's cost (a CASE per
+# row and column, mostly in Django) grows with both, and a re-published grid changes little.
+
+
+def _values(row, fields: list[str]) -> dict:
+    return {field: getattr(row, row._meta.get_field(field).attname) for field in fields}
+
+
+def _changed(row, before: dict) -> set[str]:
+    return {field for field, value in _values(row, list(before)).items() if value != before[field]}
+
+
+def _in_order(changed: set[str], fields: list[str]) -> list[str]:
+    return [field for field in fields if field in changed] + ["updated_at"]
 
 
 def _apply_area(area: Area, feature: _Feature) -> None:

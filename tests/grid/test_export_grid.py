@@ -99,3 +99,8 @@ def test_command_writes_to_stdout_and_refuses_an_unknown_area(city, capsys):
 def test_export_uses_a_constant_number_of_queries(city, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):
         grid_export(cells=True)
+
+
+def test_command_reports_a_file_it_cannot_write(city, tmp_path):
+    with pytest.raises(CommandError, match="missing"):
+        call_command("export_grid", "-o", str(tmp_path / "missing" / "grid.json"))

@@ -146,3 +146,18 @@ def test_command_reports_and_fails_cleanly(community, capsys):
         call_command("generate_cells", "nope", "--size", "100")
     with pytest.raises(CommandError, match="no boundary"):
         call_command("generate_cells", "440304001", "--size", "100")
+
+
+def test_codes_or_names_too_long_for_a_cell_are_refused(city):
+    long_code = factories.make_area(
+        "4403040010019999999999999999XY", AreaLevel.COMMUNITY, city.subdistrict_d, factories.square(114.03, 22.53)
+    )
+    with pytest.raises(DomainError, match="4403040010019999999999999999XY") as err:
+        cells_generate(area=long_code, size_m=500)
+    assert err.value.field == "area"
+    long_name = factories.make_area(
+        "440304001009", AreaLevel.COMMUNITY, city.subdistrict_d, factories.square(114.04, 22.53), "长" * 200
+    )
+    with pytest.raises(DomainError, match="440304001009"):
+        cells_generate(area=long_name, size_m=500)
+    assert not Cell.objects.filter(area__in=[long_code, long_name]).exists()

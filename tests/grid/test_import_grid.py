@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from apps.grid import locator
 from apps.grid.coords import CRS, from_wgs84
+from apps.grid.exporter import grid_export
 from apps.grid.importer import GridImportError, grid_import, grid_import_file
 from apps.grid.models import Area, Cell, GridRevision
 
@@ -194,7 +195,7 @@ def test_a_failing_write_rolls_back_everything(datav_city, monkeypatch):
                     geometry={"type": "Polygon", "coordinates": [[[114, 22.5], [114.1, 22.5]]]},
                 )
             ],
-            r"features\[0\] \(code A1\): malformed geometry",
+            r"features\[0\] \(code A1\): ring coordinates\[0\] is not closed",
         ),
         ([feature("A1", parent="440304001", level="province")], r"level province is not part of the grid"),
         ([feature("A1", parent="440304001", level="")], r"unknown or missing level"),
@@ -254,7 +255,12 @@ def test_update_refuses_to_move_an_area(datav_city):
 
 def test_import_writes_in_bulk(datav_city, django_assert_max_num_queries):
     features = [
-        feature(f"G{i:03d}", parent="440304001001", level="grid", geometry=square(114.0 + i * 0.001, 22.5, 0.001))
+        feature(
+            f"G{i:03d}",
+            parent="440304001001",
+            level="grid",
+            geometry=square(114.0 + i % 20 * 0.001, 22.5 + i // 20 * 0.001, 0.001),  # inside the community
+        )
         for i in range(200)
     ]
     with django_assert_max_num_queries(12):
@@ -266,3 +272,194 @@ def test_a_feature_without_a_parent_becomes_a_top_level_area(db):
     grid_import({"type": "FeatureCollection", "features": [feature("440400", level="city", name="珠海市")]})
     area = Area.objects.get(code="440400")
     assert area.parent is None and area.path == "440400/"
+
+
+# -- hostile and sloppy files ---------------------------------------------------------------------
+
+
+def cell_feature(code, geometry, parent="440304001001", **properties):
+    return {
+        "type": "Feature",
+        "properties": {"adcode": code, "name": code, "level": "grid", "parent": {"adcode": parent}, **properties},
+        "geometry": geometry,
+    }
+
+
+def collection(*features):
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def ring(*positions):
+    return {"type": "Polygon", "coordinates": [list(positions)]}
+
+
+@pytest.mark.parametrize("properties", [["adcode", "C1"], "adcode=C1", 7])
+def test_properties_that_are_not_an_object_are_refused_naming_the_feature(datav_city, tmp_path, properties):
+    data = collection({"type": "Feature", "properties": properties, "geometry": square(114.0, 22.5)})
+    with pytest.raises(CommandError, match=r"features\[0\] \(code \?\): .*properties"):
+        call_command("import_grid", write(tmp_path, data))
+
+
+@pytest.mark.parametrize(
+    ("properties", "field"),
+    [({"adcode": ["C1", "C2"]}, "adcode"), ({"name": {"zh": "网格"}}, "name"), ({"level": True}, "level")],
+)
+def test_a_property_that_is_not_a_text_or_a_number_is_refused(datav_city, properties, field):
+    data = collection(cell_feature("C1", square(114.0, 22.5)))
+    data["features"][0]["properties"].update(properties)
+    with pytest.raises(GridImportError, match=rf"features\[0\].*property {field}"):
+        grid_import(data)
+    assert not Cell.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("geometry", "expected"),
+    [
+        (  # a Polygon whose coordinates are one ring, not a list of rings
+            {"type": "Polygon", "coordinates": [[114.0, 22.5], [114.01, 22.5], [114.01, 22.51], [114.0, 22.5]]},
+            r"a Polygon's coordinates must be a list of rings",
+        ),
+        (  # a MultiPolygon whose coordinates are a Polygon's
+            {"type": "MultiPolygon", "coordinates": square(114.0, 22.5)["coordinates"]},
+            r"a MultiPolygon's coordinates must be a list of polygons",
+        ),
+        (
+            ring([114.0, 22.5], [], [114.01, 22.5], [114.01, 22.51], [114.0, 22.5]),
+            r"coordinate \[\] is not a pair of numbers",
+        ),
+        (
+            ring([True, False], [114.01, 22.5], [114.01, 22.51], [True, False]),
+            r"coordinate \[true, false\] is not a pair",
+        ),
+    ],
+)
+def test_coordinates_nested_or_typed_wrongly_are_refused_with_a_clear_reason(datav_city, geometry, expected):
+    with pytest.raises(GridImportError, match=rf"features\[0\] \(code C1\): {expected}"):
+        grid_import(collection(cell_feature("C1", geometry)))
+    assert not Cell.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        ring([114.0, 22.5], [114.01, 22.5], [114.01, 22.51], [114.0, 22.51]),  # a square without its last corner
+        ring([114.0, 22.5], [114.01, 22.5], [114.01, 22.51]),
+        {
+            "type": "MultiPolygon",
+            "coordinates": [square(114.0, 22.5)["coordinates"], [[[114.02, 22.5], [114.03, 22.5], [114.03, 22.51]]]],
+        },
+    ],
+)
+def test_an_unclosed_ring_is_refused(datav_city, geometry):
+    with pytest.raises(GridImportError, match=r"features\[0\] \(code C1\): ring coordinates\[.*is not closed"):
+        grid_import(collection(cell_feature("C1", geometry)))
+    assert not Cell.objects.exists()
+
+
+def test_a_ring_with_too_few_positions_is_refused(datav_city):
+    geometry = ring([114.0, 22.5], [114.01, 22.5], [114.0, 22.5])
+    with pytest.raises(GridImportError, match=r"ring coordinates\[0\] has 3 positions; a ring needs at least 4"):
+        grid_import(collection(cell_feature("C1", geometry)))
+
+
+@pytest.mark.parametrize("code", ["440300/999", "440304001001/X"])
+def test_a_code_with_a_slash_is_refused(datav_city, code):
+    # "/" separates the codes of an area's path: "440300/999/" would sit inside 440300's subtree.
+    features = [feature(code, level="city"), cell_feature(code, square(114.0, 22.5))]
+    with pytest.raises(GridImportError) as err:
+        grid_import(collection(*features))
+    assert len(err.value.errors) == 2
+    assert all("/" in e and "path" in e for e in err.value.errors)
+    assert not Area.objects.filter(code=code).exists()
+
+
+def test_a_cell_outside_its_parent_area_is_refused(datav_city):
+    # community 440304001001 covers 114.00-114.02 E, 22.50-22.52 N
+    inside = cell_feature("C1", square(114.0, 22.5))
+    outside = cell_feature("C2", square(113.5, 22.0))
+    mostly_outside = cell_feature("C3", square(114.015, 22.5))  # three quarters east of the community
+    with pytest.raises(GridImportError) as err:
+        grid_import(collection(inside, outside, mostly_outside))
+    assert [e.split(":")[0] for e in err.value.errors] == ["features[1] (code C2)", "features[2] (code C3)"]
+    assert "outside its parent area 440304001001" in err.value.errors[0]
+    assert not Cell.objects.exists()
+
+
+def test_a_cell_in_a_parent_of_the_file_or_without_a_boundary_is_checked_against_what_is_known(datav_city):
+    community = feature("440304001002", parent="440304001", geometry=square(114.03, 22.53, 0.01))
+    no_boundary = feature("440304001003", parent="440304001") | {"geometry": None}
+    cells = [
+        cell_feature("C1", square(114.031, 22.531, 0.002), parent="440304001002"),
+        cell_feature("C2", square(113.0, 22.0), parent="440304001003"),  # nothing to check against
+    ]
+    grid_import(collection(community, no_boundary, *cells))
+    assert Cell.objects.count() == 2
+    with pytest.raises(GridImportError, match=r"features\[0\] \(code C3\): .*outside its parent area 440304001002"):
+        grid_import(collection(cell_feature("C3", square(114.0, 22.5), parent="440304001002")))
+
+
+def test_update_refuses_a_level_that_would_no_longer_sit_above_existing_children(datav_city):
+    # 440304001 has the community 440304001001 below it in the database
+    with pytest.raises(GridImportError, match=r"features\[0\] \(code 440304001\): .*440304001001"):
+        grid_import(collection(feature("440304001", parent="440304", level="community")), update=True)
+    assert Area.objects.get(code="440304001").level == "subdistrict"
+    with pytest.raises(GridImportError, match=r"features\[0\] \(code 440304\): .*440304001"):
+        grid_import(collection(feature("440304", parent="440300", level="community")), update=True)
+    # an area without children below may change level
+    report = grid_import(collection(feature("440305", parent="440300", level="subdistrict")), update=True)
+    assert report.areas_updated == 1 and Area.objects.get(code="440305").level == "subdistrict"
+
+
+def test_reimporting_an_unchanged_file_with_update_writes_nothing(datav_city, django_assert_max_num_queries):
+    features = [
+        feature(f"G{i:03d}", parent="440304001001", level="grid", geometry=square(114.0 + i * 0.0001, 22.5, 0.0001))
+        for i in range(200)
+    ]
+    grid_import(collection(*features))
+    before = revision()
+    with django_assert_max_num_queries(6) as queries:
+        report = grid_import(collection(*features), update=True)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert (report.cells_created, report.cells_updated) == (0, 0)
+    assert revision() == before  # no index rebuild in every process for a file that changes nothing
+    features[5]["properties"]["name"] = "改名"
+    with django_assert_max_num_queries(10) as queries:
+        report = grid_import(collection(*features), update=True)
+    assert report.cells_updated == 1 and Cell.objects.get(code="G005").name == "改名"
+    assert revision() == before + 1
+    (update,) = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "grid_cell"')]
+    assert '"name"' in update and '"geometry"' not in update  # only the columns that changed
+
+
+def test_a_long_list_of_problems_ends_with_a_translated_count(datav_city):
+    from django.utils import translation
+
+    features = [feature(f"A{i}", parent="nope") for i in range(60)]
+    with translation.override("zh-hans"), pytest.raises(GridImportError) as err:
+        grid_import(collection(*features))
+    last = str(err.value).splitlines()[-1]
+    assert "10" in last and "more" not in last
+
+
+def test_generated_cells_export_and_reimport_under_the_same_areas(city):
+    """The cells `generator` gives to a community (by their point_on_surface) or, outside every
+    community, to the subdistrict itself pass the importer's inside-the-parent check."""
+    from apps.grid.generator import cells_generate
+    from tests import factories
+
+    sub = city.subdistrict_d
+    sub.geometry = factories.square(114.0, 22.5, 0.02)
+    sub.save()
+    city.community_d.geometry = {  # a triangle: its long edge cuts squares anywhere
+        "type": "Polygon",
+        "coordinates": [[[114.0, 22.5], [114.0193, 22.5], [114.0, 22.5171], [114.0, 22.5]]],
+    }
+    city.community_d.save()
+    Cell.objects.filter(area=city.community_d).delete()
+    cells_generate(area=sub, size_m=300, min_fraction=0)
+    before = {c.code: c.area_id for c in Cell.objects.filter(path__startswith=sub.path)}
+    assert {city.community_d.pk, sub.pk} == set(before.values())
+    data = grid_export(areas=False, cells=True, area_code=sub.code)
+    Cell.objects.filter(path__startswith=sub.path).delete()
+    grid_import(data)
+    assert {c.code: c.area_id for c in Cell.objects.filter(path__startswith=sub.path)} == before

@@ -32,8 +32,13 @@ class Command(BaseCommand):
             raise CommandError(_("No area with code %(code)s.") % {"code": options["area"]}) from None
         text = json.dumps(data, ensure_ascii=False)
         if options["output"]:
-            with open(options["output"], "w", encoding="utf-8") as fh:
-                fh.write(text)
+            try:
+                with open(options["output"], "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            except OSError as exc:
+                raise CommandError(
+                    _("Cannot write %(file)s: %(error)s") % {"file": options["output"], "error": exc.strerror or exc}
+                ) from exc
             self.stderr.write(
                 _("Wrote %(count)d features to %(file)s.") % {"count": len(data["features"]), "file": options["output"]}
             )
