@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.accounts.choices import Role
@@ -86,7 +87,7 @@ def cell_create(*, code: str, name: str, area: Area, geometry: dict, name_en: st
 
 def _check_officer(officer: User) -> None:
     if officer.role != Role.OFFICER:
-        raise DomainError("Only grid officers can be assigned to cells.", field="officer")
+        raise DomainError(_("Only grid officers can be assigned to cells."), field="officer")
 
 
 @transaction.atomic
@@ -105,7 +106,7 @@ def assignment_create(
     _check_officer(officer)
     valid_from = valid_from or timezone.now()
     if valid_until is not None and valid_until <= valid_from:
-        raise DomainError("The end of an assignment must come after its start.", field="valid_until")
+        raise DomainError(_("The end of an assignment must come after its start."), field="valid_until")
     if kind == AssignmentKind.PRIMARY:
         current = (
             CellAssignment.objects.select_for_update()
@@ -135,7 +136,7 @@ def assignment_end(*, assignment: CellAssignment, at: datetime | None = None) ->
     """End an assignment at `at` (now by default) and revoke the officer's permission on the cell."""
     at = at or timezone.now()
     if at <= assignment.valid_from:
-        raise DomainError("An assignment cannot end before it starts.", field="valid_until")
+        raise DomainError(_("An assignment cannot end before it starts."), field="valid_until")
     assignment.valid_until = at
     assignment.save(update_fields=["valid_until"])
     now = timezone.now()
@@ -184,14 +185,14 @@ def assignment_permissions_sync(*, at: datetime | None = None) -> tuple[int, int
 def leave_create(*, officer: User, starts_at: datetime, ends_at: datetime, reason: str = "") -> OfficerLeave:
     _check_officer(officer)
     if ends_at <= starts_at:
-        raise DomainError("A leave must end after it starts.", field="ends_at")
+        raise DomainError(_("A leave must end after it starts."), field="ends_at")
     return OfficerLeave.objects.create(officer=officer, starts_at=starts_at, ends_at=ends_at, reason=reason)
 
 
 def supervisor_scope_grant(*, supervisor: User, area: Area) -> None:
     """Let a supervisor oversee `area` and everything below it."""
     if supervisor.role != Role.SUPERVISOR:
-        raise DomainError("Only supervisors can be given an area to oversee.", field="supervisor")
+        raise DomainError(_("Only supervisors can be given an area to oversee."), field="supervisor")
     assign_perm(SUPERVISE_AREA, supervisor, area)
 
 
