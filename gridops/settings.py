@@ -253,6 +253,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     # Password guessing against the token endpoint: a few tries a minute per client address.
     "DEFAULT_THROTTLE_RATES": {"token": env_str("GRIDOPS_TOKEN_RATE", "10/minute")},
+    # The client's address for those limits: REMOTE_ADDR, or the address the last NUM_PROXIES
+    # proxies put in X-Forwarded-For (1 behind one load balancer). Never the header as sent: a
+    # client could claim a new address for every guess.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gridops API",

@@ -10,12 +10,14 @@ from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from .models import User
+from .throttling import PASSWORD_THROTTLES
 
 
 class TokenInput(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
@@ -26,7 +28,7 @@ class TokenOutput(serializers.Serializer):
 class TokenApi(APIView):
     """POST: your API token (created on first use). DELETE: revoke the token you are using."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = PASSWORD_THROTTLES
     throttle_scope = "token"
 
     def get_permissions(self):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -61,3 +62,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.is_active:
+            return  # an account being switched off need not be put right first
+        errors = {}
+        if self.role == Role.HANDLER and not self.department_id:
+            errors["department"] = _("A department handler needs a department.")
+        elif self.role == Role.RESIDENT and self.department_id:
+            errors["department"] = _("Residents do not belong to a department.")
+        # Escalations about late cases go to `reports_to`: never to a resident, never back to oneself.
+        if self.reports_to_id and self.reports_to_id == self.pk:
+            errors["reports_to"] = _("No one reports to themselves.")
+        elif self.reports_to_id and self.reports_to.role not in STAFF_ROLES:
+            errors["reports_to"] = _("Choose a staff member: residents do not receive escalations.")
+        if errors:
+            raise ValidationError(errors)

@@ -58,3 +58,56 @@ def test_an_inactive_account_gets_no_token(hotline_system):
     hotline_system.save()
     answer = APIClient().post(URL, {"username": hotline_system.username, "password": "s3cret-pass"}, format="json")
     assert answer.status_code == 400
+
+
+def test_guessing_one_account_from_many_addresses_is_throttled(hotline_system, monkeypatch):
+    # A botnet, or addresses claimed through a proxy that passes X-Forwarded-For on.
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+    codes = [
+        APIClient()
+        .post(URL, {"username": "hotline", "password": f"guess{i}"}, format="json", REMOTE_ADDR=f"10.0.0.{i}")
+        .status_code
+        for i in range(4)
+    ]
+    assert codes == [400, 400, 400, 429]
+    other = APIClient().post(URL, {"username": "dispatcher", "password": "pw-dispatcher"}, format="json")
+    assert other.status_code == 200
+
+
+def test_an_overlong_username_is_400_naming_it(hotline_system):
+    answer = APIClient().post(URL, {"username": "h" * 151, "password": "s3cret-pass"}, format="json")
+    assert answer.status_code == 400 and list(answer.json()) == ["username"]
+
+
+@pytest.mark.parametrize("username", [["hotline"], {"a": 1}, None, True])
+def test_a_username_that_is_not_text_is_400_naming_it(hotline_system, username):
+    answer = APIClient().post(URL, {"username": username, "password": "s3cret-pass"}, format="json")
+    assert answer.status_code == 400 and "username" in answer.json()
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(hotline_system):
+    unknown = APIClient().post(URL, {"username": "nobody", "password": "s3cret-pass"}, format="json")
+    wrong = APIClient().post(URL, {"username": "hotline", "password": "wrong"}, format="json")
+    assert unknown.status_code == wrong.status_code == 400 and unknown.json() == wrong.json()
+
+
+def test_a_failed_try_logs_neither_the_password_nor_the_name(hotline_system, caplog):
+    hotline_system.phone = "13700137000"
+    hotline_system.save()
+    caplog.set_level("DEBUG")
+    APIClient().post(URL, {"username": "13700137000", "password": "s3cret-guess"}, format="json")
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "s3cret-guess" not in logged and "13700137000" not in logged
+
+
+def test_an_address_claimed_in_x_forwarded_for_is_not_believed(hotline_system, monkeypatch):
+    """Without proxies configured (NUM_PROXIES=0) the address is the connection's: a guesser
+    cannot get a fresh allowance by sending a new X-Forwarded-For with every try."""
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+    codes = [
+        APIClient()
+        .post(URL, {"username": f"name{i}", "password": "guess"}, format="json", HTTP_X_FORWARDED_FOR=f"10.9.0.{i}")
+        .status_code
+        for i in range(4)
+    ]
+    assert codes == [400, 400, 400, 429]
