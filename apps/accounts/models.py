@@ -9,6 +9,9 @@ from .choices import STAFF_ROLES, Role
 from .i18n import BilingualName
 
 
+MIN_WEBHOOK_SECRET = 16
+
+
 class Department(BilingualName):
     """A functional department (职能部门) that handles dispatched cases."""
 
@@ -22,6 +25,19 @@ class Department(BilingualName):
         ordering = ["code"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+
+    def clean(self) -> None:
+        super().clean()
+        # Webhooks are signed with the secret: without one anybody could forge them.
+        if self.webhook_url and len(self.webhook_secret.strip()) < MIN_WEBHOOK_SECRET:
+            raise ValidationError(
+                {
+                    "webhook_secret": _(
+                        "A webhook needs a secret of at least %(n)d characters: its calls are signed with it."
+                    )
+                    % {"n": MIN_WEBHOOK_SECRET}
+                }
+            )
 
 
 class User(AbstractUser):

@@ -64,8 +64,25 @@ def test_a_webhook_address_without_its_scheme_is_taken_as_https(client, db):
             "name": "水务",
             "name_en": "Water",
             "webhook_url": "hooks.example.org/gridops",
+            "webhook_secret": "a-long-enough-secret",
             "is_active": "on",
         },
     )
     assert response.status_code == 302, response.content[:500]
     assert Department.objects.get(code="WATER").webhook_url == "https://hooks.example.org/gridops"
+
+
+@pytest.mark.parametrize("secret", ["", "short"])
+def test_a_webhook_without_a_real_secret_is_refused(client, db, secret):
+    """Its calls are signed with the secret: an empty one lets anybody forge them."""
+    from apps.accounts.models import Department, User
+
+    User.objects.create_superuser(username="root", password="pw-root-123")
+    client.login(username="root", password="pw-root-123")
+    response = client.post(
+        "/admin/accounts/department/add/",
+        {"code": "WATER", "name": "水务", "webhook_url": "https://hooks.example.org/", "webhook_secret": secret},
+    )
+    assert response.status_code == 200
+    assert "webhook_secret" in response.context["adminform"].form.errors
+    assert not Department.objects.filter(code="WATER").exists()
