@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from .choices import STAFF_ROLES, Role
 from .i18n import BilingualName
 
-
 MIN_WEBHOOK_SECRET = 16
 
 
