@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
@@ -43,6 +44,7 @@ WEBHOOK_TIMEOUT_S = 5
 # forget what it had sent and send it again.
 DELIVERY_BUDGET_S = 60
 SIGNATURE_HEADER = "X-Gridops-Signature"
+TIMESTAMP_HEADER = "X-Gridops-Timestamp"
 EMAIL_KEYS = frozenset({"dispatch", "sla_escalation", "suspension_request", "extension_request"})
 
 
@@ -276,12 +278,15 @@ def _body(n: Notification) -> dict:
     }
 
 
-def webhook_signature(*, secret: str, body: bytes) -> str:
-    """The `X-Gridops-Signature` header: `sha256=` and the hex HMAC-SHA256 of the raw request body
-    keyed with the department's webhook secret. A receiver recomputes it over the bytes it received
-    (before parsing the JSON) and compares with `hmac.compare_digest`. A delivery may arrive more
-    than once (a timeout after the receiver took it): the body's `id` identifies the notification."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The `X-Gridops-Signature` header: `sha256=` and the hex HMAC-SHA256, keyed with the
+    department's webhook secret, of the `X-Gridops-Timestamp` header's value (Unix seconds), a
+    dot and the raw request body. A receiver recomputes it over the bytes it received (before
+    parsing the JSON), compares with `hmac.compare_digest`, and refuses a timestamp more than a
+    few minutes from its clock: a captured call cannot be replayed later. A delivery may arrive
+    more than once (a timeout after the receiver took it): the body's `id` names the notification."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _send(n: Notification) -> None:
@@ -309,13 +314,15 @@ def _send(n: Notification) -> None:
         if not dept.webhook_url:
             raise Undeliverable("department has no webhook URL")
         body = json.dumps(_body(n), ensure_ascii=False, sort_keys=True).encode()
+        timestamp = int(time.time())  # each attempt is signed anew
         req = urllib.request.Request(
             dept.webhook_url,
             data=body,
             method="POST",
             headers={
                 "Content-Type": "application/json",
-                SIGNATURE_HEADER: webhook_signature(secret=dept.webhook_secret, body=body),
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: webhook_signature(secret=dept.webhook_secret, timestamp=timestamp, body=body),
             },
         )
         try:

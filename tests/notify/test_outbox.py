@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,7 +33,15 @@ def hook_server():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            calls.append({"method": "POST", "path": self.path, "body": body, "signature": self.headers.get(SIGNATURE)})
+            calls.append(
+                {
+                    "method": "POST",
+                    "path": self.path,
+                    "body": body,
+                    "signature": self.headers.get(SIGNATURE),
+                    "timestamp": self.headers.get("X-Gridops-Timestamp"),
+                }
+            )
             if self.path != "/hook":
                 self.send_response(200)
             elif state["hang"]:
@@ -90,8 +99,14 @@ def test_dispatch_notifies_the_department_in_app_by_email_and_webhook(
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["handler_x@example.org"]
     assert case.tracking_code in mail.outbox[0].subject
     (call,) = hook_server["calls"]
-    expected = "sha256=" + hmac.new(b"s3cret", call["body"], hashlib.sha256).hexdigest()
-    assert call["signature"] == expected
+    # What the README tells a receiver to check: the timestamp is recent, the signature covers it and the body.
+    assert abs(int(call["timestamp"]) - time.time()) < 60
+    signed = call["timestamp"].encode() + b"." + call["body"]
+    expected = "sha256=" + hmac.new(b"s3cret", signed, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(call["signature"], expected)
+    # A replayed call with another timestamp does not verify.
+    later = str(int(call["timestamp"]) + 3600).encode() + b"." + call["body"]
+    assert call["signature"] != "sha256=" + hmac.new(b"s3cret", later, hashlib.sha256).hexdigest()
     body = json.loads(call["body"])
     assert body["event"] == "dispatch" and body["case"] == case.tracking_code
 
