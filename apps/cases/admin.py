@@ -2,6 +2,8 @@
 is the only writer of a case's state, and history is append-only)."""
 
 from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import ngettext
 
 from .models import Case, CaseEvent, CasePhoto, Category
 
@@ -14,6 +16,30 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "name_en"]
     list_select_related = ["parent", "default_department"]
     autocomplete_fields = ["parent"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "category" and request.GET.get("field_name") == "parent":
+            queryset = queryset.filter(parent__isnull=True)  # two levels: only a top-level class is a parent
+        return queryset, may_have_duplicates
+
+    def get_deleted_objects(self, objs, request):
+        """A category that cases use is refused with the reason, counted, instead of a list of every
+        case and a misleading "no permission to delete cases" (cases are never deleted)."""
+        used = dict(Case.objects.filter(category__in=objs).values_list("category").annotate(n=Count("pk")).order_by())
+        if not used:
+            return super().get_deleted_objects(objs, request)
+        reasons = [
+            ngettext(
+                "%(category)s: %(count)d case uses this category. Deactivate it instead: it is no longer offered, and its cases keep it.",
+                "%(category)s: %(count)d cases use this category. Deactivate it instead: it is no longer offered, and its cases keep it.",
+                used[category.pk],
+            )
+            % {"category": f"{category.code} {category.label}", "count": used[category.pk]}
+            for category in objs
+            if category.pk in used
+        ]
+        return [], {}, set(), reasons
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.accounts.i18n import BilingualName
 
@@ -35,6 +39,81 @@ class Category(BilingualName):
         ordering = ["sort_order", "code"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
+
+    # Codes travel in API calls, exports and other systems: plain ASCII, no spaces.
+    CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+    def clean(self) -> None:
+        """The taxonomy's rules (the admin's form shows each at its field): codes that cannot be
+        confused, two levels (a class and its sub-categories, so no cycle), one kind per class, and
+        no active sub-category under an inactive class (it would be offered under a hidden class)."""
+        errors: dict[str, ValidationError] = {}
+        self._clean_code(errors)
+        children = self.children.all() if self.pk else Category.objects.none()
+        parent = self.parent if self.parent_id else None
+        if parent is not None:
+            if parent.pk == self.pk:
+                errors["parent"] = ValidationError(_("A category cannot be its own class."), code="parent_self")
+            elif parent.parent_id is not None:
+                errors["parent"] = ValidationError(
+                    _(
+                        "Choose a top-level class: categories have two levels, and %(parent)s is itself under another class."
+                    ),
+                    code="parent_level",
+                    params={"parent": parent.code},
+                )
+            elif children.exists():
+                errors["parent"] = ValidationError(
+                    _("This class has sub-categories, so it stays at the top level."), code="parent_has_children"
+                )
+            elif self.is_active and not parent.is_active:
+                errors["parent"] = ValidationError(
+                    _("The class %(parent)s is inactive: activate it first, or choose another class."),
+                    code="parent_inactive",
+                    params={"parent": parent.code},
+                )
+            if "parent" not in errors and self.kind and parent.kind != self.kind:
+                errors["kind"] = ValidationError(
+                    _("A sub-category has the kind of its class: %(kind)s."),
+                    code="kind_parent",
+                    params={"kind": parent.get_kind_display()},
+                )
+        elif self.pk:
+            if self.kind and children.exclude(kind=self.kind).exists():
+                errors["kind"] = ValidationError(
+                    _("Its sub-categories are of another kind: a class and its sub-categories have one kind."),
+                    code="kind_children",
+                )
+            active = children.filter(is_active=True).count() if not self.is_active else 0
+            if active:
+                errors["is_active"] = ValidationError(
+                    ngettext(
+                        "Deactivate its %(count)d active sub-category first: residents could still choose it.",
+                        "Deactivate its %(count)d active sub-categories first: residents could still choose them.",
+                        active,
+                    ),
+                    code="active_children",
+                    params={"count": active},
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_code(self, errors: dict[str, ValidationError]) -> None:
+        if not self.code:
+            return
+        if not self.CODE_PATTERN.fullmatch(self.code):
+            errors["code"] = ValidationError(
+                _("Use letters, digits, dots, hyphens and underscores only, without spaces."), code="code_format"
+            )
+            return
+        # An exact duplicate is reported by the unique check; one in other letter case would look the same.
+        twin = Category.objects.filter(code__iexact=self.code).exclude(code=self.code).exclude(pk=self.pk).first()
+        if twin is not None:
+            errors["code"] = ValidationError(
+                _("The code %(code)s is already used: codes may not differ only in upper and lower case."),
+                code="code_case",
+                params={"code": twin.code},
+            )
 
 
 class Case(models.Model):
