@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
-from .calendars import holiday_data_warnings
+from apps.cases.choices import Priority
+
+from .calendars import calendar_touch, holiday_data_warnings
 from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy, StageRecord
 
 
@@ -21,6 +26,23 @@ class BusinessCalendarAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_default", "use_public_holidays", "updated_at"]
     inlines = [CalendarDayInline]
 
+    def get_deleted_objects(self, objs, request):
+        """Policies without a calendar of their own count in the default one: it is kept while they
+        exist, like a calendar a policy names (deleted, their cases would count in the built-in
+        calendar, without the days entered here)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(calendar.is_default for calendar in objs):
+            name = capfirst(SlaPolicy._meta.verbose_name)
+            protected = [
+                *protected,
+                *(
+                    _("%(model)s: %(policy)s (no calendar of its own: uses the default calendar)")
+                    % {"model": name, "policy": policy}
+                    for policy in SlaPolicy.objects.filter(calendar=None)
+                ),
+            ]
+        return deleted, counts, perms_needed, protected
+
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
@@ -30,6 +52,18 @@ class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
     list_display = ["date", "calendar", "is_workday", "note"]
     list_filter = ["calendar", "is_workday"]
     date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "calendar" in form.changed_data:  # the calendar it left changes too
+            calendar_touch(calendar_id=form.initial["calendar"])
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" deletes in bulk, without the model's delete().
+        calendar_ids = set(queryset.values_list("calendar_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for calendar_id in calendar_ids:
+            calendar_touch(calendar_id=calendar_id)
 
 
 @admin.register(SlaPolicy)
@@ -55,6 +89,12 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_select_related = ["category"]
     search_fields = ["name", "category__code", "category__name"]
     autocomplete_fields = []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A policy applies to cases of exactly this priority: offer the priorities, not free text.
+        if db_field.name == "priority":
+            kwargs["widget"] = forms.Select(choices=[("", "---------"), *Priority.choices])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(CaseClock)
@@ -89,6 +129,7 @@ class SlaAlertAdmin(admin.ModelAdmin):
 class ClockRequestAdmin(admin.ModelAdmin):
     list_display = ["case", "kind", "stage", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
     list_filter = ["kind", "status"]
+    list_select_related = ["case", "requested_by", "decided_by"]
     raw_id_fields = ["case", "requested_by", "decided_by"]
 
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.cases.choices import Priority
+
 from .choices import (
     AlertKind,
     LimitUnit,
@@ -16,7 +18,18 @@ from .choices import (
     Stage,
     TimeBasis,
 )
-from .worktime import DEFAULT_PERIODS, parse_periods
+from .worktime import DEFAULT_PERIODS, PeriodError, parse_periods
+
+# How a badly written working period is explained at the field (PeriodError.code -> message).
+PERIOD_ERRORS = {
+    "format": _(
+        'Write the working periods as a list of pairs of times, e.g. [["09:00", "12:00"], ["14:00", "18:00"]].'
+    ),
+    "time": _('%(value)s is not a time of day: write times as "HH:MM", from "00:00" to "24:00".'),
+    "order": _("The working period %(start)s–%(end)s must end after it starts."),
+    "overlap": _("The working period %(start)s–%(end)s overlaps the one before it: list the periods in order."),
+    "empty": _("A calendar needs at least one working period."),
+}
 
 
 def default_periods() -> list[list[str]]:
@@ -60,10 +73,20 @@ class BusinessCalendar(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors = {}
         try:
             parse_periods(self.work_periods or [])
-        except (ValueError, TypeError) as exc:
-            raise ValidationError({"work_periods": str(exc)}) from None
+        except PeriodError as exc:
+            errors["work_periods"] = ValidationError(PERIOD_ERRORS[exc.code], code=exc.code, params=exc.params)
+        # The constraint would say only its name.
+        if self.is_default:
+            other = BusinessCalendar.objects.filter(is_default=True).exclude(pk=self.pk).first()
+            if other is not None:
+                errors["is_default"] = ValidationError(
+                    _("“%(name)s” is already the default calendar: untick it there first."), params={"name": other.name}
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class CalendarDay(models.Model):
@@ -174,8 +197,30 @@ class SlaPolicy(models.Model):
         return self.name
 
     def clean(self) -> None:
-        if not (self.escalation1_minutes <= self.escalation2_minutes <= self.escalation3_minutes):
-            raise ValidationError({"escalation2_minutes": _("Escalation levels must come one after the other.")})
+        errors = {}
+        if self.priority and self.priority not in Priority.values:
+            errors["priority"] = _("Choose a priority of cases, or leave it empty for any priority.")
+        for stage in Stage.values:
+            amount, unit = self.limit(stage)
+            # Zero would make every case overdue the moment the stage starts.
+            if unit != LimitUnit.SAME_DAY and amount is not None and amount < 1:
+                errors[f"{stage}_amount"] = _("A time limit must be at least 1.")
+        # Checked here as well as by the constraints, which would say only their names.
+        if self.warning_percent is not None and not 1 <= self.warning_percent <= 100:
+            errors["warning_percent"] = _("The warning point is a percentage of the limit, from 1 to 100.")
+        e1, e2, e3 = self.escalation_delays()
+        if None not in (e1, e2, e3) and not e1 <= e2 <= e3:
+            field = "escalation2_minutes" if e2 < e1 else "escalation3_minutes"
+            errors[field] = _("Escalation levels must come one after the other.")
+        if self.category_id is None:
+            other = SlaPolicy.objects.filter(category=None, priority=self.priority).exclude(pk=self.pk).first()
+            if other is not None:
+                errors["category"] = ValidationError(
+                    _("“%(name)s” is already the default policy (no category) for this priority: choose a category."),
+                    params={"name": other.name},
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def limit(self, stage: str) -> tuple[int, str]:
         return getattr(self, f"{stage}_amount"), getattr(self, f"{stage}_unit")

@@ -15,7 +15,9 @@ few dozen dictionary lookups.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,28 +31,49 @@ TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_PERIODS: tuple[tuple[str, str], ...] = (("09:00", "12:00"), ("14:00", "18:00"))
 
 
+class PeriodError(ValueError):
+    """Working periods written wrongly; `code` and `params` let a form say how, in the user's language."""
+
+    def __init__(self, message: str, *, code: str, **params: object) -> None:
+        super().__init__(message % params)
+        self.code, self.params = code, params
+
+
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{1,2})")
+
+
 def parse_periods(periods: Iterable[Iterable[str]]) -> tuple[tuple[int, int], ...]:
     """[["09:00", "12:00"], ...] -> ((32400, 43200), ...); ordered, non-overlapping, non-empty."""
+    if isinstance(periods, str | bytes | Mapping) or not isinstance(periods, Iterable):
+        raise PeriodError("working periods are a list of pairs of times", code="format")
     parsed: list[tuple[int, int]] = []
     for pair in periods:
-        start_s, end_s = list(pair)
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise PeriodError("a working period is a pair of times, not %(value)r", code="format", value=pair)
+        start_s, end_s = pair
         start, end = _hhmm(start_s), _hhmm(end_s)
         if end <= start:
-            raise ValueError(f"working period {start_s}–{end_s} ends before it starts")
+            raise PeriodError(
+                "working period %(start)s–%(end)s ends before it starts", code="order", start=start_s, end=end_s
+            )
         if parsed and start < parsed[-1][1]:
-            raise ValueError(f"working period {start_s}–{end_s} overlaps or is out of order")
+            raise PeriodError(
+                "working period %(start)s–%(end)s overlaps or is out of order", code="overlap", start=start_s, end=end_s
+            )
         parsed.append((start, end))
     if not parsed:
-        raise ValueError("a calendar needs at least one working period")
+        raise PeriodError("a calendar needs at least one working period", code="empty")
     return tuple(parsed)
 
 
 def _hhmm(value: str) -> int:
-    hours, minutes = value.strip().split(":")
-    h, m = int(hours), int(minutes)
-    if not (0 <= h <= 24 and 0 <= m < 60) or (h == 24 and m):
-        raise ValueError(f"{value!r} is not a time of day (HH:MM)")
-    return h * 3600 + m * 60
+    match = _HHMM.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match:
+        h, m = int(match[1]), int(match[2])
+        if m < 60 and (h < 24 or (h == 24 and m == 0)):
+            return h * 3600 + m * 60
+    shown = json.dumps(value, ensure_ascii=False, default=str)
+    raise PeriodError("%(value)s is not a time of day (HH:MM)", code="time", value=shown)
 
 
 def _local(at: datetime) -> tuple[date, float]:
