@@ -226,11 +226,21 @@ def category_list(*, include_inactive: bool = False) -> QuerySet[Category]:
 
 def _categories_load() -> dict[str, Category]:
     categories = list(Category.objects.select_related("default_department"))
+    offered_under = {category.parent_id for category in categories if category.is_active and category.parent_id}
+    for category in categories:
+        category.has_active_children = category.pk in offered_under
     by_id = {str(category.pk): category for category in categories}
     return by_id | {category.code: category for category in categories}  # a code wins over an id
 
 
 _categories = ProcessCache("categories", _categories_load, models=(Category, Department))
+
+
+def category_has_sub_categories(category: Category) -> bool:
+    """Whether active sub-categories are offered under `category` (a report is filed under one of
+    them, as the forms offer them, not under their class), from the process's cache."""
+    cached = category_by_ref(str(category.pk))
+    return bool(cached is not None and getattr(cached, "has_active_children", False))
 
 
 def category_by_ref(ref: str) -> Category | None:

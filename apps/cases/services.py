@@ -32,7 +32,7 @@ from gridops.errors import Conflict, DomainError, NotPermitted
 from .choices import OPEN_STATES, CaseState, Channel, PhotoKind
 from .models import Case, CaseEvent, CasePhoto, Category
 from .photos import PreparedPhoto, photo_files_undone_on_error, photo_store, photos_prepare
-from .selectors import REVEAL_ROLES, case_list_for_user
+from .selectors import REVEAL_ROLES, case_list_for_user, category_has_sub_categories
 from .workflow import REPORT, TRANSITIONS, Action, Requirement, actor_may_take, reopen_window_open
 
 logger = logging.getLogger(__name__)
@@ -203,6 +203,11 @@ def case_intake(
         raise DomainError(_("Unknown channel."), field="channel")
     if category is None or not isinstance(category, Category) or not category.is_active:
         raise DomainError(_("Choose an active category."), field="category")
+    if category_has_sub_categories(category):
+        raise DomainError(
+            _("%(category)s is a class: choose one of its categories.") % {"category": category.label},
+            field="category",
+        )
     description = _clean_text(description, field="description", required=True, max_len=MAX_DESCRIPTION)
     address = _clean_text(address, field="address", required=False, max_len=300)
     reporter_name = _clean_text(reporter_name, field="reporter_name", required=False, max_len=100)

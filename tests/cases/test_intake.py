@@ -189,3 +189,22 @@ def test_a_category_changed_elsewhere_is_seen_within_the_cache_time(api_as, cast
     assert client.post("/api/v1/cases/", body, format="json").status_code == 201
     now[0] += 2
     assert client.post("/api/v1/cases/", body, format="json").status_code == 400
+
+
+def test_a_class_with_categories_on_offer_is_refused_naming_the_field(report, category, api_as, cast):
+    """Reports are filed under the categories the forms offer, not their class (E01 holds E0101)."""
+    before = counts()
+    with pytest.raises(DomainError) as err:
+        report(category=category.parent)
+    assert err.value.field == "category" and counts() == before
+    lon, lat = POINT["a"]
+    body = {"category": category.parent.code, "description": "垃圾", "lon": lon, "lat": lat}
+    refused = api_as(cast.resident).post("/api/v1/cases/", body, format="json")
+    assert refused.status_code == 400 and "category" in refused.json()
+
+
+def test_a_class_whose_categories_are_all_switched_off_takes_reports(report, category):
+    category.is_active = False
+    category.save()
+    case = report(category=category.parent)
+    assert case.category == category.parent
