@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,6 +17,9 @@ from .models import Area, Cell
 from .selectors import cells_responsible_officers
 
 MAX_CELLS = 3000
+COORDINATE_DECIMALS = 6  # about 0.1 m: finer than a pixel at the map's highest zoom
+# Clients get UTF-8 names, not \uXXXX escapes (twice the bytes for every Chinese character).
+JSON_PARAMS = {"ensure_ascii": False}
 
 
 def _staff_only(user) -> None:
@@ -31,9 +37,23 @@ def _parse_bbox(raw: str | None) -> tuple[float, float, float, float]:
         west, south, east, north = (float(p) for p in parts)
     except ValueError:
         raise ValueError(_("bbox needs four numbers: west,south,east,north.")) from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)):
+        raise ValueError(_("bbox needs four numbers: west,south,east,north."))
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
         raise ValueError(_("bbox is out of range or its corners are swapped."))
     return west, south, east, north
+
+
+def _rounded(coordinates: list) -> list:
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        return [round(c, COORDINATE_DECIMALS) for c in coordinates]
+    return [_rounded(c) for c in coordinates]
+
+
+def _drawable(geometry: dict) -> dict:
+    """The geometry with coordinates cut to what a map can show: grids converted from GCJ-02 are
+    stored with full float precision, which nearly doubles the answer."""
+    return {**geometry, "coordinates": _rounded(geometry["coordinates"])}
 
 
 @login_required
@@ -46,18 +66,26 @@ def grid_map(request):
 @login_required
 @require_GET
 def cells_geojson(request):
-    """Cells whose bounding box meets the requested one, at most MAX_CELLS, in a fixed number of queries."""
+    """Cells whose bounding box meets the requested one, at most MAX_CELLS, in a fixed number of queries.
+
+    Past MAX_CELLS the cells nearest the middle of the view are kept, so a large screen shows a
+    patch around its centre rather than cells cut off by code (whole districts left blank).
+    """
     _staff_only(request.user)
     try:
         west, south, east, north = _parse_bbox(request.GET.get("bbox"))
     except ValueError as err:
         return JsonResponse({"bbox": [str(err)]}, status=400)
+    dx = F("min_lon") + F("max_lon") - (west + east)
+    dy = F("min_lat") + F("max_lat") - (south + north)
     cells = list(
         Cell.objects.filter(
             is_active=True, min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south
         )
         .select_related("area__parent__parent")
-        .order_by("code")[: MAX_CELLS + 1]
+        # the path needs the areas' names only, not their boundaries
+        .defer("area__geometry", "area__parent__geometry", "area__parent__parent__geometry")
+        .order_by(dx * dx + dy * dy, "code")[: MAX_CELLS + 1]
     )
     truncated = len(cells) > MAX_CELLS
     cells = cells[:MAX_CELLS]
@@ -71,7 +99,7 @@ def cells_geojson(request):
         features.append(
             {
                 "type": "Feature",
-                "geometry": cell.geometry,
+                "geometry": _drawable(cell.geometry),
                 "properties": {
                     "code": cell.code,
                     "name": cell.label,
@@ -82,7 +110,9 @@ def cells_geojson(request):
                 },
             }
         )
-    return JsonResponse({"type": "FeatureCollection", "features": features, "truncated": truncated})
+    return JsonResponse(
+        {"type": "FeatureCollection", "features": features, "truncated": truncated}, json_dumps_params=JSON_PARAMS
+    )
 
 
 @login_required
@@ -94,6 +124,7 @@ def areas_geojson(request):
         return JsonResponse({"level": [_("Unknown level.")]}, status=400)
     areas = Area.objects.filter(level=level, geometry__isnull=False).order_by("code")
     features = [
-        {"type": "Feature", "geometry": a.geometry, "properties": {"code": a.code, "name": a.label}} for a in areas
+        {"type": "Feature", "geometry": _drawable(a.geometry), "properties": {"code": a.code, "name": a.label}}
+        for a in areas
     ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    return JsonResponse({"type": "FeatureCollection", "features": features}, json_dumps_params=JSON_PARAMS)

@@ -6,10 +6,15 @@
   var status = document.getElementById("map-status");
   var map = L.map(el, { preferCanvas: true }).setView([22.62, 114.12], 11);
   if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
+    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" })
+      .once("tileerror", function () { document.getElementById("map-tiles-note").hidden = false; })
+      .addTo(map);
   }
   var MIN_CELL_ZOOM = 13;
-  var colourBy = "officer";
+  var NO_OFFICER_FILL = "#9aa3ad";
+  // A browser restores the radio's state on reload: follow it rather than assume "officer".
+  var checked = document.querySelector("input[name=colour]:checked");
+  var colourBy = checked ? checked.value : "officer";
 
   function hue(key) {
     var s = String(key), h = 0;
@@ -18,8 +23,13 @@
   }
   function cellStyle(feature) {
     var p = feature.properties;
-    var key = colourBy === "officer" ? (p.officer_key === null ? "none" : p.officer_key) : p.area_code;
-    return { color: "#41506b", weight: 0.6, fillColor: "hsl(" + hue(key) + ",65%,62%)", fillOpacity: 0.45 };
+    var style = { color: "#41506b", weight: 0.6, fillOpacity: 0.45 };
+    if (colourBy === "officer" && p.officer_key === null) {
+      style.fillColor = NO_OFFICER_FILL; // a cell nobody answers for must not look like somebody's
+    } else {
+      style.fillColor = "hsl(" + hue(colourBy === "officer" ? p.officer_key : p.area_code) + ",65%,62%)";
+    }
+    return style;
   }
   function escapeHtml(text) {
     var div = document.createElement("div");
@@ -35,12 +45,16 @@
     style: cellStyle,
     onEachFeature: function (f, layer) {
       var p = f.properties;
-      layer.bindPopup(
-        "<strong>" + escapeHtml(p.name) + "</strong><br>" +
-        gettext("Code") + ": " + escapeHtml(p.code) + "<br>" +
-        gettext("Area") + ": " + escapeHtml(p.area_path.join(" / ")) + "<br>" +
-        gettext("Responsible officer") + ": " + escapeHtml(p.officer || gettext("none"))
-      );
+      // The map's popup, not the cell's: opening it near an edge pans the map, which reloads the
+      // cells, and a popup bound to a cell closed with it.
+      layer.on("click", function (e) {
+        L.popup().setLatLng(e.latlng).setContent(
+          "<strong>" + escapeHtml(p.name) + "</strong><br>" +
+          gettext("Code") + ": " + escapeHtml(p.code) + "<br>" +
+          gettext("Area") + ": " + escapeHtml(p.area_path.join(" / ")) + "<br>" +
+          gettext("Responsible officer") + ": " + escapeHtml(p.officer || gettext("none"))
+        ).openOn(map);
+      });
     },
   }).addTo(map);
 
@@ -51,6 +65,8 @@
   var pending = null;
   function loadCells() {
     if (map.getZoom() < MIN_CELL_ZOOM) {
+      if (pending) pending.abort(); // its cells would be drawn over the zoomed-out map
+      pending = null;
       cells.clearLayers();
       status.textContent = gettext("Zoom in to see the grid cells.");
       return;
