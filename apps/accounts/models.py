@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,8 +40,18 @@ class Department(BilingualName):
             )
 
 
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes the first administrator of a new database: with the resident's
+        # role (the field's default) they would reach /admin/ but no workbench.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person using gridops. One role each; staff may belong to a department."""
+
+    objects = UserManager()
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RESIDENT, db_index=True)
     full_name = models.CharField(_("full name"), max_length=100, blank=True)

@@ -1,9 +1,10 @@
 """Password guessing is slowed down twice: per client address (DRF's scoped throttle) and per
 account name tried, whatever address the tries claim to come from.
 
-The address is DRF's: REMOTE_ADDR, or X-Forwarded-For as the client sends it unless NUM_PROXIES
-is set, so a forged header gives every guess a new address. The per-name count stops that
-guessing one account; it counts names nobody has, too, so it tells nothing about who exists.
+The address is DRF's: REMOTE_ADDR, or with NUM_PROXIES (settings) the address the trusted
+proxies put in X-Forwarded-For. Many addresses (a botnet, or a proxy configured to trust too
+much) still get an allowance each; the per-name count stops them guessing one account. It counts
+names nobody has, too, so it tells nothing about who exists.
 The sign-in page and the token endpoint share both counts and the `token` rate.
 """
 

@@ -158,3 +158,20 @@ def test_an_account_that_does_not_fit_can_still_be_switched_off(admin_client, ca
     assert code == 200 and list(errors) == ["department"]
     code, _errors = change(admin_client, handler, is_active="")
     assert code == 302 and not User.objects.get(pk=handler.pk).is_active
+
+
+def test_createsuperuser_makes_an_administrator_with_the_workbench(db):
+    """The first account of a new database: with the resident's default role it reached /admin/
+    but was sent to the residents' pages and refused the workbench."""
+    import os
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch.dict(os.environ, {"DJANGO_SUPERUSER_PASSWORD": "Gr1d-first-admin"}):
+        call_command("createsuperuser", "--noinput", username="root", email="root@example.org", verbosity=0)
+    root = User.objects.get(username="root")
+    assert root.role == Role.ADMIN and root.is_superuser
+    client = Client()
+    client.force_login(root)
+    assert client.get("/work/").status_code == 200

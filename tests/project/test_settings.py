@@ -85,7 +85,9 @@ def test_hosts_language_and_numbers_are_parsed():
     assert s["photo_max"] == 2048
 
 
-@pytest.mark.parametrize(("name", "value"), [("DEBUG", "maybe"), ("GRIDOPS_PHOTO_MAX_BYTES", "ten")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("DEBUG", "maybe"), ("GRIDOPS_PHOTO_MAX_BYTES", "ten"), ("LOG_LEVEL", "verbose")]
+)
 def test_a_malformed_value_fails_loudly_naming_the_variable(name, value):
     done = run_python(PROBE, **{name: value})
     assert done.returncode != 0
