@@ -251,7 +251,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "gridops.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "gridops.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    # Password guessing against the token endpoint: a few tries a minute per client address.
+    # Password guessing (sign-in page and token endpoint): failed tries a minute per client
+    # address and per account name (apps/accounts/throttling.py).
     "DEFAULT_THROTTLE_RATES": {"token": env_str("GRIDOPS_TOKEN_RATE", "10/minute")},
     # The client's address for those limits: REMOTE_ADDR, or the address the last NUM_PROXIES
     # proxies put in X-Forwarded-For (1 behind one load balancer). Never the header as sent: a

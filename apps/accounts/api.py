@@ -6,14 +6,14 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import User
-from .throttling import PASSWORD_THROTTLES
+from .throttling import FailedTries
 
 
 class TokenInput(serializers.Serializer):
@@ -28,9 +28,6 @@ class TokenOutput(serializers.Serializer):
 class TokenApi(APIView):
     """POST: your API token (created on first use). DELETE: revoke the token you are using."""
 
-    throttle_classes = PASSWORD_THROTTLES
-    throttle_scope = "token"
-
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
 
@@ -40,8 +37,13 @@ class TokenApi(APIView):
     def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
+        tries = FailedTries(request, data.validated_data["username"])
+        wait = tries.wait()
+        if wait is not None:
+            raise exceptions.Throttled(wait)
         user = authenticate(request, username=data.validated_data["username"], password=data.validated_data["password"])
         if user is None:
+            tries.record()
             raise serializers.ValidationError({"password": [_("Wrong username or password.")]})
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

@@ -1,36 +1,55 @@
-"""Password guessing is slowed down twice: per client address (DRF's scoped throttle) and per
-account name tried, whatever address the tries claim to come from.
+"""Password guessing is slowed down: failed tries are counted per client address and per account
+name tried, and past the limit (the `token` rate, GRIDOPS_TOKEN_RATE: 10 a minute) further tries
+are refused without checking the password until the oldest counted one leaves the window.
 
-The address is DRF's: REMOTE_ADDR, or with NUM_PROXIES (settings) the address the trusted
-proxies put in X-Forwarded-For. Many addresses (a botnet, or a proxy configured to trust too
-much) still get an allowance each; the per-name count stops them guessing one account. It counts
-names nobody has, too, so it tells nothing about who exists.
-The sign-in page and the token endpoint share both counts and the `token` rate.
+Only failures count: a district office whose staff all sign in at nine behind one address is
+never held up, and guessing is. The address is DRF's (REMOTE_ADDR, or with NUM_PROXIES the
+address the trusted proxies put in X-Forwarded-For); many addresses (a botnet) still get an
+allowance each, and the per-name count stops them guessing one account. Names nobody has are
+counted alike, so the answer tells nothing about who exists; they are kept as hashes (names may
+be phone numbers). The sign-in page and the token endpoint share the counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 
-from rest_framework.throttling import ScopedRateThrottle
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
 
-
-def _tried_username(request) -> str:
-    # A DRF request carries JSON or form data in `data`; the sign-in page is a plain form post.
-    data = request.data if hasattr(request, "data") else request.POST
-    value = data.get("username") if hasattr(data, "get") else None
-    return value.strip() if isinstance(value, str) else ""
+SCOPE = "token"
 
 
-class AccountRateThrottle(ScopedRateThrottle):
-    """The view's `throttle_scope` rate, counted per account name tried (a hash: names may be phone numbers)."""
+class FailedTries:
+    """The counts of one request's address and account name."""
 
-    def get_cache_key(self, request, view):
-        username = _tried_username(request)
-        if not username:
+    def __init__(self, request, username: str) -> None:
+        rate = ScopedRateThrottle.THROTTLE_RATES.get(SCOPE)
+        self.limit, self.window = ScopedRateThrottle.parse_rate(None, rate) if rate else (None, None)
+        self.keys = [f"signin-failed:address:{BaseThrottle().get_ident(request)}"]
+        username = (username or "").strip()
+        if username:
+            self.keys.append(f"signin-failed:name:{hashlib.sha256(username.encode()).hexdigest()}")
+
+    def wait(self) -> int | None:
+        """Seconds until another try is allowed, or None if one is allowed now."""
+        if not self.limit:
             return None
-        digest = hashlib.sha256(username.encode()).hexdigest()
-        return self.cache_format % {"scope": f"{self.scope}-account", "ident": digest}
+        now = time.time()
+        waits = []
+        for key in self.keys:
+            recent = [t for t in cache.get(key, []) if t > now - self.window]
+            if len(recent) >= self.limit:
+                waits.append(recent[-self.limit] + self.window - now)
+        return max(1, math.ceil(max(waits))) if waits else None
 
-
-PASSWORD_THROTTLES = (ScopedRateThrottle, AccountRateThrottle)
+    def record(self) -> None:
+        """Count a failed try against the address and the name."""
+        if not self.limit:
+            return
+        now = time.time()
+        for key in self.keys:
+            recent = [t for t in cache.get(key, []) if t > now - self.window]
+            cache.set(key, [*recent, now][-self.limit :], self.window)

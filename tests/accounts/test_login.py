@@ -116,3 +116,17 @@ def test_the_throttled_page_speaks_chinese(cast, three_a_minute):
     answer = client.post(LOGIN, {"username": "resident", "password": "g"})
     assert answer.status_code == 429
     assert "登录尝试次数过多" in answer.content.decode()
+
+
+def test_successful_sign_ins_are_never_held_up(cast, three_a_minute):
+    """An office signing in at nine behind one address: only failed tries count."""
+    for _ in range(6):
+        client = en()
+        answer = client.post(LOGIN, {"username": "resident", "password": "pw-resident"})
+        assert answer.status_code == 302 and signed_in(client)
+
+
+def test_an_empty_form_is_not_a_password_try(cast, three_a_minute):
+    for _ in range(5):
+        assert en().post(LOGIN, {"username": "", "password": ""}).status_code == 200
+    assert en().post(LOGIN, {"username": "resident", "password": "pw-resident"}).status_code == 302

@@ -111,3 +111,10 @@ def test_an_address_claimed_in_x_forwarded_for_is_not_believed(hotline_system, m
         for i in range(4)
     ]
     assert codes == [400, 400, 400, 429]
+
+
+def test_tokens_handed_out_do_not_count_as_tries(hotline_system, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+    for _ in range(5):
+        answer = APIClient().post(URL, {"username": "hotline", "password": "s3cret-pass"}, format="json")
+        assert answer.status_code == 200
