@@ -15,6 +15,10 @@ class Command(BaseCommand):
         existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"gridops is starting on {options['url']}"))
+        if not existing:
+            self.stdout.write("No demo accounts here (manage.py load_demo loads them into an empty database).")
+            self.stdout.write("")
+            return
         self.stdout.write(f"Demo logins (the password of every demo account is {DEMO_PASSWORD}):")
         for username, _role, what in DEMO_ACCOUNTS:
             if username in existing:
