@@ -6,7 +6,7 @@ from django.urls import reverse
 from apps.cases.choices import CaseState, Channel, PhotoKind
 from apps.cases.models import Case
 from tests.conftest import LAT_A, LON_A
-from tests.workbench.helpers import png
+from tests.workbench.helpers import png, unresolved_describedby
 
 
 def form_data(cats, **overrides):
@@ -85,6 +85,16 @@ def test_missing_category_and_description_are_marked(client_as, cast, cats):
     errors = response.context["form"].errors
     assert "category" in errors and "description" in errors
     assert Case.objects.count() == 0
+
+
+def test_each_field_error_is_linked_to_its_field(client_as, cast, cats):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, category="", description=""))
+    html = response.content.decode()
+    assert 'aria-describedby="id_category_error"' in html
+    assert 'id="id_category_error"' in html and 'id="id_description_error"' in html
+    assert unresolved_describedby(html) == []
+    # The summary above the form is the one alert; a list keeps its list role.
+    assert '<ul class="errorlist" role="alert"' not in html and html.count('role="alert"') == 1
 
 
 def test_a_bad_phone_number_is_refused(client_as, cast, cats):

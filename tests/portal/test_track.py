@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.cases import services as case_services
 from apps.cases.choices import CaseState
 from apps.cases.workflow import Action
-from tests.workbench.helpers import advance, report
+from tests.workbench.helpers import advance, report, unresolved_describedby
 
 NAME, PHONE = "王秀英", "13598765432"
 
@@ -29,6 +29,12 @@ def test_track_form_finds_a_code_typed_loosely(client_as, cast, anonymous_case):
 def test_track_form_with_an_unknown_code_says_so(client_as, cast):
     response = client_as(None).get(reverse("portal:track"), {"code": "ZZZZZZZZZZZZ"})
     assert response.status_code == 404 and response.context["form"].errors["code"]
+
+
+def test_track_form_error_is_announced_and_linked_to_the_field(client_as, cast):
+    html = client_as(None).get(reverse("portal:track"), {"code": "ZZZZZZZZZZZZ"}).content.decode()
+    assert 'role="alert"' in html
+    assert 'aria-describedby="id_code_error"' in html and 'id="id_code_error"' in html
 
 
 def test_unknown_code_page_is_404(client_as, cast):
@@ -140,6 +146,15 @@ def test_reopen_needs_a_reason(client_as, cast, city, cats):
     assert response.status_code == 400 and response.context["reopen_form"].errors["note"]
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED
+
+
+def test_rating_error_is_linked_to_the_choices(client_as, cast, city, cats):
+    case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.CLOSED)
+    response = client_as(cast.resident).post(reverse("portal:rate", args=[case.pk]), {})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<fieldset class="radios" aria-describedby="id_rating_error">' in html and 'id="id_rating_error"' in html
+    assert unresolved_describedby(html) == []
 
 
 def test_reopen_after_the_window_is_refused(client_as, cast, city, cats, settings):

@@ -4,6 +4,7 @@ by the real services, and small valid photos."""
 from __future__ import annotations
 
 import io
+import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -77,3 +78,10 @@ def advance(case: Case, cast, city, to: str) -> Case:
             break
     case.refresh_from_db()
     return case
+
+
+def unresolved_describedby(html: str) -> list[str]:
+    """The ids that an aria-describedby in the page names but no element carries."""
+    ids = set(re.findall(r'\sid="([^"]+)"', html))
+    named = [i for refs in re.findall(r'aria-describedby="([^"]*)"', html) for i in refs.split()]
+    return [i for i in named if i not in ids]

@@ -6,13 +6,13 @@ from django.urls import reverse
 from apps.cases.choices import CaseState, PhotoKind
 from apps.cases.models import CaseEvent
 
-from .helpers import advance, png, report
+from .helpers import advance, png, report, unresolved_describedby
 
 
-def act(client, case, action, **data):
+def act(client, case, action, follow=False, **data):
     payload = {f"{action}-{k}": v for k, v in data.items()}
     payload.setdefault(f"{action}-expected_version", case.version)
-    return client.post(reverse("workbench:case_act", args=[case.pk, action]), payload)
+    return client.post(reverse("workbench:case_act", args=[case.pk, action]), payload, follow=follow)
 
 
 def events(case, action):
@@ -45,6 +45,12 @@ def test_registering_moves_the_case_and_writes_history(client_as, cast, cats):
     assert event.actor == cast.dispatcher and event.to_state == CaseState.REGISTERED and event.note == "属实"
 
 
+def test_the_done_message_is_a_status_that_keeps_its_list(client_as, cast, cats):
+    case = report(cats["garbage"], actor=cast.resident)
+    html = act(client_as(cast.dispatcher), case, "register", note="属实", follow=True).content.decode()
+    assert '<div role="status"><ul class="messages"><li class="msg-success">' in html
+
+
 def test_dispatching_to_a_department(client_as, cast, city, cats):
     case = advance(report(cats["garbage"], actor=cast.resident), cast, city, CaseState.REGISTERED)
     act(client_as(cast.dispatcher), case, "dispatch", department=city.dept_x.pk)
@@ -60,6 +66,13 @@ def test_dispatch_without_department_or_officer_is_refused_next_to_the_field(cli
     assert "Choose a department or an officer." in response.content.decode() or "errorlist" in response.content.decode()
     case.refresh_from_db()
     assert case.state == CaseState.REGISTERED and events(case, "dispatch") == 0
+
+
+def test_an_action_form_error_is_linked_to_its_field(client_as, cast, cats):
+    case = report(cats["garbage"], actor=cast.resident)
+    html = act(client_as(cast.dispatcher), case, "reject", note="  ").content.decode()
+    assert 'aria-describedby="id_reject-note_error"' in html and 'id="id_reject-note_error"' in html
+    assert unresolved_describedby(html) == []
 
 
 def test_rejecting_without_a_reason_changes_nothing(client_as, cast, cats):
