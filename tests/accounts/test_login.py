@@ -4,23 +4,9 @@ and password guessing slowed down per address and per account name."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
-from rest_framework.throttling import ScopedRateThrottle
 
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def three_a_minute(monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
 
 
 def en() -> Client:

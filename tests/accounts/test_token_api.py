@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
 URL = "/api/v1/auth/token/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -44,8 +35,7 @@ def test_a_wrong_password_is_400_naming_the_field(hotline_system):
     assert missing.status_code == 400 and "username" in missing.json()
 
 
-def test_password_guessing_is_throttled(hotline_system, monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+def test_password_guessing_is_throttled(hotline_system, three_a_minute):
     client = APIClient()
     codes = [
         client.post(URL, {"username": "hotline", "password": f"guess{i}"}, format="json").status_code for i in range(4)
@@ -60,9 +50,8 @@ def test_an_inactive_account_gets_no_token(hotline_system):
     assert answer.status_code == 400
 
 
-def test_guessing_one_account_from_many_addresses_is_throttled(hotline_system, monkeypatch):
+def test_guessing_one_account_from_many_addresses_is_throttled(hotline_system, three_a_minute):
     # A botnet, or addresses claimed through a proxy that passes X-Forwarded-For on.
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
     codes = [
         APIClient()
         .post(URL, {"username": "hotline", "password": f"guess{i}"}, format="json", REMOTE_ADDR=f"10.0.0.{i}")
@@ -100,10 +89,9 @@ def test_a_failed_try_logs_neither_the_password_nor_the_name(hotline_system, cap
     assert "s3cret-guess" not in logged and "13700137000" not in logged
 
 
-def test_an_address_claimed_in_x_forwarded_for_is_not_believed(hotline_system, monkeypatch):
+def test_an_address_claimed_in_x_forwarded_for_is_not_believed(hotline_system, three_a_minute):
     """Without proxies configured (NUM_PROXIES=0) the address is the connection's: a guesser
     cannot get a fresh allowance by sending a new X-Forwarded-For with every try."""
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
     codes = [
         APIClient()
         .post(URL, {"username": f"name{i}", "password": "guess"}, format="json", HTTP_X_FORWARDED_FOR=f"10.9.0.{i}")
@@ -113,8 +101,7 @@ def test_an_address_claimed_in_x_forwarded_for_is_not_believed(hotline_system, m
     assert codes == [400, 400, 400, 429]
 
 
-def test_tokens_handed_out_do_not_count_as_tries(hotline_system, monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"token": "3/minute"})
+def test_tokens_handed_out_do_not_count_as_tries(hotline_system, three_a_minute):
     for _ in range(5):
         answer = APIClient().post(URL, {"username": "hotline", "password": "s3cret-pass"}, format="json")
         assert answer.status_code == 200
