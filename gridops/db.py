@@ -58,11 +58,10 @@ class RowBatch:
     def write(self) -> None:
         if self.rows:
             connection = connections[self.using]
-            links = _links(self.rows)
+            links = _links(self.rows)  # also refuses a row that refers to one added after it
             if connection.vendor != "postgresql":
                 with transaction.atomic(using=self.using):
-                    for obj in self.rows:
-                        obj._prepare_related_fields_for_save(operation_name="write")
+                    for obj in self.rows:  # bulk_create takes the keys of the rows saved before
                         type(obj)._base_manager.using(self.using).bulk_create([obj])
             elif connection.in_atomic_block:
                 # A savepoint: a failure leaves the caller's transaction usable (intake retries
@@ -195,10 +194,10 @@ class RowReader:
         connection = connections[using]
         self.using = using
         # `Model.from_db` takes a subset of the fields' values in the model's order of fields.
-        self.parts = [
-            (model, [f.attname for f in model._meta.concrete_fields if f.attname in set(attnames)])
-            for model, attnames in parts
-        ]
+        self.parts = []
+        for model, attnames in parts:
+            wanted = set(attnames)
+            self.parts.append((model, [f.attname for f in model._meta.concrete_fields if f.attname in wanted]))
         self.converters = []
         i = 0
         for model, attnames in self.parts:

@@ -27,7 +27,7 @@ class FailedTries:
 
     def __init__(self, request, username: str) -> None:
         rate = ScopedRateThrottle.THROTTLE_RATES.get(SCOPE)
-        self.limit, self.window = ScopedRateThrottle.parse_rate(None, rate) if rate else (None, None)
+        self.limit, self.window = ScopedRateThrottle().parse_rate(rate)
         self.keys = [f"signin-failed:address:{BaseThrottle().get_ident(request)}"]
         username = (username or "").strip()
         if username:

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import ngettext
 
+from gridops.admin import ReadOnlyAdmin
+
 from .models import Case, CaseEvent, CasePhoto, Category
 
 
@@ -40,17 +42,6 @@ class CategoryAdmin(admin.ModelAdmin):
             if category.pk in used
         ]
         return [], {}, set(), reasons
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CaseEventInline(admin.TabularInline):

@@ -18,7 +18,7 @@ from .selectors import cells_responsible_officers
 
 MAX_CELLS = 3000
 COORDINATE_DECIMALS = 6  # about 0.1 m: finer than a pixel at the map's highest zoom
-# Clients get UTF-8 names, not \uXXXX escapes (twice the bytes for every Chinese character).
+# Clients get UTF-8 names, not \u escapes (twice the bytes for every Chinese character).
 JSON_PARAMS = {"ensure_ascii": False}
 
 

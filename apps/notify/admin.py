@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from gridops.admin import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = [
         "id",
         "channel",
@@ -23,12 +25,3 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["channel", "status", "key"]
     list_select_related = ["recipient", "department", "case"]
     raw_id_fields = ["recipient", "department", "case", "event"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

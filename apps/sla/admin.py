@@ -4,6 +4,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from apps.cases.choices import Priority
+from gridops.admin import ReadOnlyAdmin
 
 from .calendars import calendar_touch, holiday_data_warnings
 from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy, StageRecord
@@ -134,7 +135,7 @@ class ClockRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageRecord)
-class StageRecordAdmin(admin.ModelAdmin):
+class StageRecordAdmin(ReadOnlyAdmin):
     """Finished stages are facts: read only."""
 
     list_display = ["case", "stage", "stage_round", "started_at", "ended_at", "ended_by", "on_time", "escalation_level"]
@@ -142,12 +143,3 @@ class StageRecordAdmin(admin.ModelAdmin):
     list_select_related = ["case"]
     date_hierarchy = "ended_at"
     readonly_fields = [f.name for f in StageRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -109,7 +109,7 @@ def test_cells_query_leaves_the_areas_boundaries_in_the_database(client, cast, c
 
 def test_coordinates_are_sent_with_six_decimals_and_names_unescaped(client, cast, city):
     """Grids imported from GCJ-02 maps are stored with full float precision (15+ decimals); the
-    map needs 0.1 m at most. Chinese names went out as \\uXXXX escapes, twice their UTF-8 size."""
+    map needs 0.1 m at most. Chinese names went out as \\u escapes, twice their UTF-8 size."""
     from apps.grid.choices import AreaLevel
     from tests.factories import make_area
 
