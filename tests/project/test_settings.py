@@ -33,6 +33,10 @@ CONFIG_VARS = (
     "GRIDOPS_PHOTO_MAX_BYTES",
     "DB_PREPARED_STATEMENTS",
     "DB_PREPARE_THRESHOLD",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+    "EMAIL_USE_SSL",
 )
 
 
@@ -182,3 +186,22 @@ def test_the_production_static_files_build_and_serve(tmp_path):
     page = run_python(RENDER_A_PAGE, **env)
     assert page.returncode == 0, page.stderr[-2000:]
     assert page.stdout.split() == ["200", "True"]
+
+
+MAIL_PROBE = (
+    "import json, gridops.settings as s; print(json.dumps([s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "
+    "s.EMAIL_USE_TLS, s.EMAIL_USE_SSL]))"
+)
+
+
+def test_mail_server_login_and_encryption_come_from_the_environment():
+    done = run_python(MAIL_PROBE)
+    assert json.loads(done.stdout) == ["", "", False, False]
+    done = run_python(MAIL_PROBE, EMAIL_HOST_USER="notices", EMAIL_HOST_PASSWORD="s3cret", EMAIL_USE_TLS="1")
+    assert json.loads(done.stdout) == ["notices", "s3cret", True, False]
+
+
+def test_starttls_and_implicit_tls_together_are_refused():
+    done = run_python(MAIL_PROBE, EMAIL_USE_TLS="1", EMAIL_USE_SSL="1")
+    assert done.returncode != 0
+    assert "EMAIL_USE_TLS" in done.stderr and "EMAIL_USE_SSL" in done.stderr
