@@ -12,6 +12,15 @@ order (north to south, west to east) after the community's existing cells. When 
 above community level, each cell goes to the community whose boundary contains a point of the
 cell (`point_on_surface`, which unlike the centroid is always inside the cell); cells of an area
 whose communities have no geometry, or that fall in no community, belong to the area itself.
+
+New cells never overlap the active cells already there (a second run on the same area would
+otherwise lay a second set, and a point would lie in two cells). By default the generator
+refuses, writing nothing, when any active cell, of whatever area, lies where a new cell would
+go (`CellsExist`, counting those cells per area). With `skip_existing` it leaves alone every
+owner (community, or the area itself) that already has active cells, and cuts the other new
+cells where they would overlap an existing cell; a cut piece smaller than `min_fraction` is
+dropped as a sliver. Inactive (retired) cells are not in the way, but their codes are not
+reused.
 """
 
 from __future__ import annotations
@@ -20,12 +29,14 @@ import json
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from shapely.geometry import shape
 
 from gridops.errors import DomainError
@@ -39,6 +50,9 @@ from .services import grid_revision_bump
 MIN_SIZE_M, MAX_SIZE_M = 10, 10_000
 MAX_SQUARES = 2_000_000
 POLYGONAL = {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON}
+# Shared ground below this fraction of a new cell is rounding on a common edge, not an overlap.
+OVERLAP_TOLERANCE = 1e-6
+AREAS_LISTED = 10  # in messages; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -46,9 +60,41 @@ class GenerateReport:
     cells_created: int
     slivers_dropped: int
     cells_by_area: dict[str, int]  # area code -> cells created under it
+    areas_skipped: dict[str, int] = field(default_factory=dict)  # area code -> its active cells
 
 
-def cells_generate(*, area: Area, size_m: float, min_fraction: float = 0.05) -> GenerateReport:
+class CellsExist(DomainError):
+    """Active cells lie where new cells would go; `cells_by_area` counts them per area code."""
+
+    code = "cells_exist"
+
+    def __init__(self, cells_by_area: dict[str, int]) -> None:
+        super().__init__(
+            _("Cells already exist where new cells would go: %(areas)s.")
+            % {"areas": describe_cell_counts(cells_by_area)},
+            field="area",
+        )
+        self.cells_by_area = cells_by_area
+
+
+def describe_cell_counts(cells_by_area: dict[str, int]) -> str:
+    """Cell counts per area as text, by area code: `440304001001 (2 cells), 440304001002 (1 cell)`;
+    past AREAS_LISTED areas the rest are only counted."""
+    codes = sorted(cells_by_area)
+    text = ", ".join(
+        ngettext("%(code)s (%(count)d cell)", "%(code)s (%(count)d cells)", cells_by_area[code])
+        % {"code": code, "count": cells_by_area[code]}
+        for code in codes[:AREAS_LISTED]
+    )
+    more = len(codes) - AREAS_LISTED
+    if more > 0:
+        text += " " + ngettext("… and %(count)d more area", "… and %(count)d more areas", more) % {"count": more}
+    return text
+
+
+def cells_generate(
+    *, area: Area, size_m: float, min_fraction: float = 0.05, skip_existing: bool = False
+) -> GenerateReport:
     """Create square cells of `size_m` metres covering `area`'s boundary (see the module docstring)."""
     if not area.geometry:
         raise DomainError(_("The area %(code)s has no boundary to cover.") % {"code": area.code}, field="area")
@@ -62,20 +108,35 @@ def cells_generate(*, area: Area, size_m: float, min_fraction: float = 0.05) -> 
     boundary = shape(area.geometry)
     if not boundary.is_valid:
         boundary = shapely.make_valid(boundary)
-    pieces, dropped = _clip_squares(boundary, size_m, min_fraction)
-    owners = _owners(area, pieces)
-    cells = _build_cells(area, pieces, owners)
+    pieces, dropped, square_area = _clip_squares(boundary, size_m, min_fraction)
+    skipped: dict[str, int] = {}
     with transaction.atomic():
-        Cell.objects.bulk_create(cells, batch_size=1000)
+        # First: the revision row stays locked until this commits, so a second run waits and
+        # then sees this one's cells instead of finding the ground empty too.
         grid_revision_bump()
+        owners = _owners(area, pieces)
+        codes, existing = _active_cells_meeting(boundary)
+        if skip_existing:
+            pieces, owners, skipped = _without_owners_having_cells(pieces, owners)
+            pieces, owners, cut = _cut_away(pieces, owners, existing, square_area, min_fraction)
+            dropped += cut
+        else:
+            in_the_way = _cells_in_the_way(pieces, codes, existing)
+            if in_the_way:
+                raise CellsExist(in_the_way)
+        cells = _build_cells(area, pieces, owners)
+        Cell.objects.bulk_create(cells, batch_size=1000)
     counts: dict[str, int] = defaultdict(int)
     for cell in cells:
         counts[cell.area.code] += 1
-    return GenerateReport(cells_created=len(cells), slivers_dropped=dropped, cells_by_area=dict(counts))
+    return GenerateReport(
+        cells_created=len(cells), slivers_dropped=dropped, cells_by_area=dict(counts), areas_skipped=skipped
+    )
 
 
-def _clip_squares(boundary, size_m: float, min_fraction: float) -> tuple[np.ndarray, int]:
-    """The squares clipped to the boundary, in reading order, and the number of slivers dropped."""
+def _clip_squares(boundary, size_m: float, min_fraction: float) -> tuple[np.ndarray, int, float]:
+    """The squares clipped to the boundary, in reading order, the number of slivers dropped and
+    the area of a full square (in square degrees)."""
     min_lon, min_lat, max_lon, max_lat = boundary.bounds
     dlat = size_m / (EARTH_RADIUS_M * math.radians(1))
     dlon = dlat / math.cos(math.radians((min_lat + max_lat) / 2))
@@ -101,7 +162,7 @@ def _clip_squares(boundary, size_m: float, min_fraction: float) -> tuple[np.ndar
         pieces[partial] = polygonal
     fraction = shapely.area(pieces) / shapely.area(squares)
     keep = fraction >= max(min_fraction, 1e-12)
-    return pieces[keep], int((~keep).sum())
+    return pieces[keep], int((~keep).sum()), dlon * dlat
 
 
 def _polygonal(geom):
@@ -130,6 +191,76 @@ def _owners(area: Area, pieces: np.ndarray) -> list[Area]:
     for piece, community in sorted(zip(where.tolist(), which.tolist(), strict=True), reverse=True):
         owner[piece] = communities[community]  # reverse order: the smallest code is written last
     return owner
+
+
+def _active_cells_meeting(boundary) -> tuple[list[str], np.ndarray]:
+    """The area codes and geometries of the active cells whose bounding box meets the boundary's."""
+    min_lon, min_lat, max_lon, max_lat = boundary.bounds
+    rows = Cell.objects.filter(
+        is_active=True, min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
+    ).values_list("area__code", "geometry")
+    codes = [code for code, _geometry in rows]
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [shape(geometry) for _code, geometry in rows]
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    return codes, geoms
+
+
+def _shared_ground(pieces: np.ndarray, existing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (piece index, existing cell index) whose shared ground is more than rounding."""
+    if not len(pieces) or not len(existing):
+        return np.empty(0, dtype=int), np.empty(0, dtype=int)
+    piece_idx, cell_idx = shapely.STRtree(existing).query(pieces, predicate="intersects")
+    shared = shapely.area(shapely.intersection(pieces[piece_idx], existing[cell_idx]))
+    real = shared > OVERLAP_TOLERANCE * shapely.area(pieces[piece_idx])
+    return piece_idx[real], cell_idx[real]
+
+
+def _cells_in_the_way(pieces: np.ndarray, codes: list[str], existing: np.ndarray) -> dict[str, int]:
+    """Per area code, its existing cells that new pieces would overlap."""
+    counts: dict[str, int] = defaultdict(int)
+    for i in np.unique(_shared_ground(pieces, existing)[1]).tolist():
+        counts[codes[i]] += 1
+    return dict(counts)
+
+
+def _without_owners_having_cells(
+    pieces: np.ndarray, owners: list[Area]
+) -> tuple[np.ndarray, list[Area], dict[str, int]]:
+    """The pieces of owners without active cells; and per skipped owner's code, its active cells."""
+    rows = (
+        Cell.objects.filter(area_id__in={owner.pk for owner in owners}, is_active=True)
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    having = dict(rows)
+    keep = [i for i, owner in enumerate(owners) if owner.pk not in having]
+    skipped = {owner.code: having[owner.pk] for owner in owners if owner.pk in having}
+    return pieces[keep], [owners[i] for i in keep], skipped
+
+
+def _cut_away(
+    pieces: np.ndarray, owners: list[Area], existing: np.ndarray, square_area: float, min_fraction: float
+) -> tuple[np.ndarray, list[Area], int]:
+    """The pieces less the ground existing cells cover, and the number of cut pieces dropped as
+    slivers (a piece covered whole is dropped without being counted)."""
+    piece_idx, cell_idx = _shared_ground(pieces, existing)
+    if not len(piece_idx):
+        return pieces, owners, 0
+    order = np.argsort(piece_idx, kind="stable")
+    piece_idx, cell_idx = piece_idx[order], cell_idx[order]
+    pieces = pieces.copy()
+    which, starts = np.unique(piece_idx, return_index=True)
+    for i, cells in zip(which.tolist(), np.split(cell_idx, starts[1:]), strict=True):
+        pieces[i] = _polygonal(shapely.difference(pieces[i], shapely.union_all(existing[cells])))
+    left = shapely.area(pieces[which]) / square_area
+    keep = np.ones(len(pieces), dtype=bool)
+    keep[which] = left >= max(min_fraction, 1e-12)
+    slivers = int(((left < max(min_fraction, 1e-12)) & (left > OVERLAP_TOLERANCE)).sum())
+    return pieces[keep], [owners[i] for i in np.flatnonzero(keep).tolist()], slivers
 
 
 def _build_cells(area: Area, pieces: np.ndarray, owners: list[Area]) -> list[Cell]:

@@ -1,10 +1,17 @@
-"""The grid map page and the GeoJSON it draws (cells for the visible area only)."""
+"""The grid map page and the GeoJSON it draws (cells for the visible area only).
+
+The page sends a visitor who is not signed in to the sign-in page; the GeoJSON endpoints answer
+them 401 with a JSON message instead, since the map's script cannot draw a redirect to an HTML
+page (after a session ends, the map tells the user to sign in again).
+"""
 
 from __future__ import annotations
 
 import math
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import JsonResponse
@@ -20,6 +27,20 @@ MAX_CELLS = 3000
 COORDINATE_DECIMALS = 6  # about 0.1 m: finer than a pixel at the map's highest zoom
 # Clients get UTF-8 names, not \u escapes (twice the bytes for every Chinese character).
 JSON_PARAMS = {"ensure_ascii": False}
+
+
+def _json_login_required(view):
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse(
+                {"detail": _("You are not signed in or your session has ended. Sign in again.")},
+                status=401,
+                json_dumps_params=JSON_PARAMS,
+            )
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _staff_only(user) -> None:
@@ -60,10 +81,12 @@ def _drawable(geometry: dict) -> dict:
 @require_GET
 def grid_map(request):
     _staff_only(request.user)
-    return render(request, "grid/map.html", {"max_cells": MAX_CELLS})
+    # where the map sends the user when their session has ended, coming back here as login_required does
+    login_url = redirect_to_login(request.get_full_path())["Location"]
+    return render(request, "grid/map.html", {"max_cells": MAX_CELLS, "login_url": login_url})
 
 
-@login_required
+@_json_login_required
 @require_GET
 def cells_geojson(request):
     """Cells whose bounding box meets the requested one, at most MAX_CELLS, in a fixed number of queries.
@@ -115,7 +138,7 @@ def cells_geojson(request):
     )
 
 
-@login_required
+@_json_login_required
 @require_GET
 def areas_geojson(request):
     _staff_only(request.user)

@@ -58,12 +58,40 @@
     },
   }).addTo(map);
 
-  fetch(el.dataset.areasUrl, { credentials: "same-origin" })
-    .then(function (r) { return r.json(); })
-    .then(function (data) { districts.addData(data); });
+  // Rejects with the HTTP status in `err.status` when the answer is not a success.
+  function getJson(url, signal) {
+    return fetch(url, { credentials: "same-origin", signal: signal }).then(function (r) {
+      if (r.ok) return r.json();
+      var err = new Error("HTTP " + r.status);
+      err.status = r.status;
+      throw err;
+    });
+  }
+
+  // The session ended (the endpoints answer 401): nothing loads until the user signs in again, so
+  // the message stays instead of being replaced by the next move's status.
+  var signedOut = false;
+  function showSignedOut() {
+    signedOut = true;
+    if (pending) pending.abort();
+    pending = null;
+    var link = document.createElement("a");
+    link.href = el.dataset.loginUrl; // the sign-in page, coming back to this map
+    link.textContent = gettext("Sign in again.");
+    status.textContent = gettext("Your session has ended.") + " ";
+    status.appendChild(link);
+  }
 
   var pending = null;
+  getJson(el.dataset.areasUrl)
+    .then(function (data) { districts.addData(data); })
+    .catch(function (err) {
+      if (err.status === 401) showSignedOut();
+      else document.getElementById("map-areas-note").hidden = false;
+    });
+
   function loadCells() {
+    if (signedOut) return;
     if (map.getZoom() < MIN_CELL_ZOOM) {
       if (pending) pending.abort(); // its cells would be drawn over the zoomed-out map
       pending = null;
@@ -76,8 +104,7 @@
     if (pending) pending.abort();
     pending = new AbortController();
     status.textContent = gettext("Loading cells…");
-    fetch(el.dataset.cellsUrl + "?bbox=" + bbox, { credentials: "same-origin", signal: pending.signal })
-      .then(function (r) { return r.json(); })
+    getJson(el.dataset.cellsUrl + "?bbox=" + bbox, pending.signal)
       .then(function (data) {
         cells.clearLayers();
         cells.addData(data);
@@ -86,7 +113,12 @@
           ? interpolate(gettext("Showing the first %s cells: zoom in to see all."), [n])
           : interpolate(ngettext("%s cell in view.", "%s cells in view.", n), [n]);
       })
-      .catch(function (err) { if (err.name !== "AbortError") status.textContent = gettext("Could not load the cells."); });
+      .catch(function (err) {
+        if (err.name === "AbortError") return;
+        // the cells already drawn stay: they are still right where they are
+        if (err.status === 401) showSignedOut();
+        else status.textContent = gettext("Could not load the cells.");
+      });
   }
   map.on("moveend", loadCells);
   loadCells();

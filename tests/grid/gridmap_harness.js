@@ -20,7 +20,25 @@ function emitter(target) {
   return target;
 }
 
-function world({ tileUrl = "", checked = "officer" } = {}) {
+// A DOM element as far as gridmap.js uses one: its text, appended children (the sign-in link)
+// and, for escapeHtml, its text as HTML.
+function element(tagName) {
+  let text = "";
+  const el = { tagName, children: [], hidden: false, href: "" };
+  Object.defineProperty(el, "textContent", {
+    get: () => text + el.children.map((c) => c.textContent).join(""),
+    set: (v) => { text = String(v); el.children = []; },
+  });
+  Object.defineProperty(el, "innerHTML", {
+    get: () => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"),
+  });
+  el.appendChild = (child) => { el.children.push(child); return child; };
+  return el;
+}
+const LOGIN_URL = "/accounts/login/?next=/grid/";
+
+// `catalog`: translations, as Django's JavaScript catalog gives them to gettext.
+function world({ tileUrl = "", checked = "officer", catalog = {} } = {}) {
   const requests = [];
   const map = emitter({ zoom: 11, popup: null });
   map.setView = () => map;
@@ -74,9 +92,14 @@ function world({ tileUrl = "", checked = "officer" } = {}) {
   };
 
   const elements = {
-    map: { dataset: { cellsUrl: "/grid/cells.geojson", areasUrl: "/grid/areas.geojson?level=district", tileUrl } },
-    "map-status": { textContent: "" },
+    map: {
+      dataset: {
+        cellsUrl: "/grid/cells.geojson", areasUrl: "/grid/areas.geojson?level=district", loginUrl: LOGIN_URL, tileUrl,
+      },
+    },
+    "map-status": element("span"),
     "map-tiles-note": { hidden: true },
+    "map-areas-note": { hidden: true },
   };
   const radios = ["officer", "area"].map((value) => emitter({ value, checked: value === checked }));
   radios.forEach((r) => { r.addEventListener = r.on; });
@@ -84,13 +107,7 @@ function world({ tileUrl = "", checked = "officer" } = {}) {
     getElementById: (id) => elements[id] || null,
     querySelectorAll: (sel) => (sel === "input[name=colour]" ? radios : []),
     querySelector: (sel) => (sel === "input[name=colour]:checked" ? radios.find((r) => r.checked) || null : null),
-    createElement: () => {
-      let text = "";
-      return {
-        set textContent(v) { text = v; },
-        get innerHTML() { return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); },
-      };
-    },
+    createElement: element,
   };
   function fetch(url, options) {
     return new Promise((resolve, reject) => {
@@ -101,6 +118,7 @@ function world({ tileUrl = "", checked = "officer" } = {}) {
           if (signal && signal.aborted) return; // an aborted fetch never answers
           resolve({ ok: status < 400, status, json: async () => data });
         },
+        fail: () => { if (!(signal && signal.aborted)) reject(new TypeError("Failed to fetch")); }, // network down
       };
       if (signal) {
         signal.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })));
@@ -110,13 +128,24 @@ function world({ tileUrl = "", checked = "officer" } = {}) {
   }
   const sandbox = {
     document, L, fetch, AbortController, console,
-    gettext: (s) => s,
+    gettext: (s) => catalog[s] || s,
     ngettext: (s, p, n) => (n === 1 ? s : p),
     interpolate: (fmt, args) => { let i = 0; return fmt.replace(/%s/g, () => String(args[i++])); },
   };
   vm.runInNewContext(fs.readFileSync(scriptPath, "utf8"), sandbox);
   const cells = groups[1];
-  return { map, elements, radios, requests, cells, lastCells: () => requests.filter((r) => r.url.includes("cells")).pop() };
+  const status = elements["map-status"];
+  return {
+    map, elements, radios, requests, cells,
+    lastCells: () => requests.filter((r) => r.url.includes("cells")).pop(),
+    areas: () => requests.find((r) => r.url.includes("areas")),
+    cellRequests: () => requests.filter((r) => r.url.includes("cells")).length,
+    // what the status line shows: its text and its links
+    status: () => ({
+      text: status.textContent,
+      links: status.children.filter((c) => c.tagName === "a").map((a) => ({ href: a.href, text: a.textContent })),
+    }),
+  };
 }
 
 function feature(code, officerKey, areaCode = "A1") {
@@ -167,6 +196,65 @@ const scenarios = {
     w.lastCells().answer(collection(feature("1", 5, "A1"), feature("2", 6, "A1")));
     await settle();
     return { fills: w.cells.layers.map((l) => l.style.fillColor) };
+  },
+  // the session ended while the user worked: a reload answers 401
+  async session_ended_on_cells() {
+    const w = world();
+    w.map.moveTo(13);
+    w.lastCells().answer(collection(feature("1", 5), feature("2", 6)));
+    await settle();
+    w.map.fire("moveend");
+    w.lastCells().answer({ detail: "You are not signed in or your session has ended. Sign in again." }, 401);
+    await settle();
+    const seen = { status: w.status(), drawn: w.cells.layers.length };
+    const asked = w.cellRequests();
+    w.map.moveTo(11); // neither zooming out nor moving replaces the message or asks again
+    w.map.moveTo(13);
+    await settle();
+    return { ...seen, status_after_moves: w.status(), requests_after_moves: w.cellRequests() - asked };
+  },
+  async session_ended_in_chinese() {
+    const w = world({ catalog: { "Your session has ended.": "登录已过期。", "Sign in again.": "重新登录" } });
+    w.map.moveTo(13);
+    w.lastCells().answer({}, 401);
+    await settle();
+    return w.status();
+  },
+  // the district boundaries, asked for as the page opens, answer 401
+  async session_ended_on_districts() {
+    const w = world();
+    w.areas().answer({}, 401);
+    await settle();
+    const status = w.status();
+    w.map.moveTo(13);
+    return { status, cell_requests: w.cellRequests(), areas_note_hidden: w.elements["map-areas-note"].hidden };
+  },
+  async districts_fail() {
+    const broken = world();
+    broken.areas().answer({ detail: "Server error" }, 500);
+    const offline = world();
+    offline.areas().fail();
+    await settle();
+    return {
+      after_500: broken.elements["map-areas-note"].hidden,
+      offline: offline.elements["map-areas-note"].hidden,
+      status: broken.status().text,
+    };
+  },
+  // a reload that fails leaves the cells drawn (still right where they are) and says so
+  async cells_reload_fails() {
+    const w = world();
+    w.map.moveTo(13);
+    w.lastCells().answer(collection(feature("1", 5), feature("2", 6)));
+    await settle();
+    w.map.fire("moveend");
+    w.lastCells().answer({ detail: "Server error" }, 500);
+    await settle();
+    const broken = { drawn: w.cells.layers.length, status: w.status().text };
+    w.map.fire("moveend");
+    w.lastCells().fail();
+    await settle();
+    return { ...broken, offline: { drawn: w.cells.layers.length, status: w.status().text } };
   },
   async tiles_fail() {
     const w = world({ tileUrl: "https://tiles.example/{z}/{x}/{y}.png" });

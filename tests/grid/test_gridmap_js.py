@@ -48,3 +48,40 @@ def test_the_colour_mode_follows_the_checked_radio_at_load():
 
 def test_a_note_shows_when_the_base_map_cannot_load():
     assert play("tiles_fail") == {"hidden_before": True, "hidden_after": False}
+
+
+LOGIN = {"href": "/accounts/login/?next=/grid/", "text": "Sign in again."}
+
+
+def test_when_the_session_ends_the_map_says_so_with_a_link_to_sign_in_again():
+    """The endpoints answered a redirect to the HTML sign-in page, which the map could not read:
+    it went on showing "Loading cells…" or a vague error while the user panned about."""
+    seen = play("session_ended_on_cells")
+    assert seen["status"] == {"text": "Your session has ended. Sign in again.", "links": [LOGIN]}
+    assert seen["drawn"] == 2  # the cells drawn before stay
+    assert seen["status_after_moves"] == seen["status"]
+    assert seen["requests_after_moves"] == 0
+
+
+def test_the_session_message_is_translated_through_the_javascript_catalog():
+    seen = play("session_ended_in_chinese")
+    assert seen == {"text": "登录已过期。 重新登录", "links": [{"href": LOGIN["href"], "text": "重新登录"}]}
+
+
+def test_a_session_that_ended_before_the_districts_loaded_is_told_too():
+    seen = play("session_ended_on_districts")
+    assert seen["status"] == {"text": "Your session has ended. Sign in again.", "links": [LOGIN]}
+    assert seen["cell_requests"] == 0
+    assert seen["areas_note_hidden"] is True  # the session message says it all
+
+
+def test_a_note_shows_when_the_districts_cannot_load():
+    seen = play("districts_fail")
+    assert seen["after_500"] is False and seen["offline"] is False
+    assert seen["status"] == "Zoom in to see the grid cells."
+
+
+def test_a_failed_reload_keeps_the_cells_drawn_and_says_so():
+    seen = play("cells_reload_fails")
+    assert seen["drawn"] == 2 and seen["status"] == "Could not load the cells."
+    assert seen["offline"] == {"drawn": 2, "status": "Could not load the cells."}

@@ -195,3 +195,38 @@ def test_map_page_has_the_base_map_note_and_a_key_for_cells_without_an_officer(c
     note = re.search(r'<[^>]+id="map-tiles-note"[^>]*\bhidden\b[^>]*>([^<]+)<', html)
     assert note and "底图" in note.group(1)
     assert 'class="map-key"' in html and "无网格员" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [("/grid/cells.geojson", {"bbox": BBOX_A}), ("/grid/areas.geojson", {"level": "district"})],
+    ids=["cells", "areas"],
+)
+def test_the_maps_json_answers_401_with_a_message_when_not_signed_in(client, cast, url, params):
+    """A redirect to the HTML sign-in page is nothing the map's script can read: after a session
+    ended, the map broke without saying why."""
+    answer = client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 401
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json() == {"detail": "You are not signed in or your session has ended. Sign in again."}
+    client.force_login(cast.resident)  # signed in but no staff: refused as before
+    assert client.get(url, params).status_code == 403
+    client.force_login(cast.dispatcher)
+    assert client.get(url, params).status_code == 200
+
+
+def test_the_map_page_redirects_to_sign_in_and_gives_the_map_its_way_back(client, cast):
+    answer = client.get("/grid/")
+    assert answer.status_code == 302 and answer["Location"] == "/accounts/login/?next=/grid/"
+    client.force_login(cast.dispatcher)
+    html = client.get("/grid/").content.decode()
+    # where gridmap.js sends the user once the session has ended: the same way back as above
+    assert 'data-login-url="/accounts/login/?next=/grid/"' in html
+
+
+def test_map_page_has_a_note_for_district_boundaries_that_cannot_load(client, cast):
+    """gridmap.js reveals #map-areas-note when the district boundaries fail to load."""
+    client.force_login(cast.dispatcher)
+    html = client.get("/grid/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    note = re.search(r'<[^>]+id="map-areas-note"[^>]*\bhidden\b[^>]*>([^<]+)<', html)
+    assert note and note.group(1) == "The district boundaries could not be loaded."
