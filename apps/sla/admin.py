@@ -112,7 +112,7 @@ class CaseClockAdmin(admin.ModelAdmin):
     ]
     list_filter = ["stage", "escalation_level", "is_suspended"]
     list_select_related = ["case"]
-    raw_id_fields = ["case", "policy"]
+    raw_id_fields = ["case", "policy", "department"]
     readonly_fields = [f.name for f in CaseClock._meta.fields]
 
     def has_add_permission(self, request):
@@ -138,8 +138,18 @@ class ClockRequestAdmin(admin.ModelAdmin):
 class StageRecordAdmin(ReadOnlyAdmin):
     """Finished stages are facts: read only."""
 
-    list_display = ["case", "stage", "stage_round", "started_at", "ended_at", "ended_by", "on_time", "escalation_level"]
-    list_filter = ["stage", "on_time", "escalation_level"]
-    list_select_related = ["case"]
+    list_display = [
+        "case",
+        "stage",
+        "stage_round",
+        "department",
+        "started_at",
+        "ended_at",
+        "ended_by",
+        "on_time",
+        "escalation_level",
+    ]
+    list_filter = ["stage", "on_time", "escalation_level", "department"]
+    list_select_related = ["case", "department"]
     date_hierarchy = "ended_at"
     readonly_fields = [f.name for f in StageRecord._meta.fields]

@@ -1,10 +1,11 @@
 """The SLA app.
 
-Infrastructure started here (the only side effect of `ready()`): the embedded default has no
-Celery beat, so when `settings.GRIDOPS_INPROCESS_BEAT` is true (no REDIS_URL) and this process
-is the runserver that serves requests (`make run` uses `runserver --noreload`), a daemon
-thread runs the SLA sweep and the notification resend once a minute. It never starts in
-tests, management commands, gunicorn or Celery processes: production uses Celery beat.
+`ready()` registers the app's system checks (`checks.py`: the same-day cut-off setting) and
+starts one piece of infrastructure: the embedded default has no Celery beat, so when
+`settings.GRIDOPS_INPROCESS_BEAT` is true (no REDIS_URL) and this process is the runserver that
+serves requests (`make run` uses `runserver --noreload`), a daemon thread runs the SLA sweep and
+the notification resend once a minute. It never starts in tests, management commands, gunicorn
+or Celery processes: production uses Celery beat.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+
+        from . import checks  # noqa: F401  (registers the checks)
 
         if should_run_inprocess_beat(sys.argv, settings.GRIDOPS_INPROCESS_BEAT) and SlaConfig.beat_thread is None:
             stop = threading.Event()

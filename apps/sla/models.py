@@ -18,6 +18,7 @@ from .choices import (
     Stage,
     TimeBasis,
 )
+from .constants import MAX_LIMIT_DAYS
 from .worktime import DEFAULT_PERIODS, PeriodError, parse_periods
 
 # How a badly written working period is explained at the field (PeriodError.code -> message).
@@ -30,6 +31,25 @@ PERIOD_ERRORS = {
     "overlap": _("The working period %(start)s–%(end)s overlaps the one before it: list the periods in order."),
     "empty": _("A calendar needs at least one working period."),
 }
+
+
+# A limit or delay above MAX_LIMIT_DAYS days of the policy's basis (a typo: 3600000 hours), by basis.
+LIMIT_TOO_LONG = {
+    TimeBasis.WORKING: _(
+        "The %(field)s can be at most %(max)s %(unit)s: %(days)s working days on the policy's calendar."
+    ),
+    TimeBasis.CLOCK: _("The %(field)s can be at most %(max)s %(unit)s: %(days)s days around the clock."),
+}
+ESCALATION_TOO_LATE = {
+    TimeBasis.WORKING: _(
+        "Escalation level %(level)s can come at most %(max)s minutes after the deadline: "
+        "%(days)s working days on the policy's calendar."
+    ),
+    TimeBasis.CLOCK: _(
+        "Escalation level %(level)s can come at most %(max)s minutes after the deadline: %(days)s days around the clock."
+    ),
+}
+UNIT_SECONDS = {LimitUnit.MINUTES: 60, LimitUnit.HOURS: 3600}
 
 
 def default_periods() -> list[list[str]]:
@@ -202,16 +222,38 @@ class SlaPolicy(models.Model):
             errors["priority"] = _("Choose a priority of cases, or leave it empty for any priority.")
         for stage in Stage.values:
             amount, unit = self.limit(stage)
+            if unit == LimitUnit.SAME_DAY or amount is None:
+                continue
+            top = self.max_amount(unit)
             # Zero would make every case overdue the moment the stage starts.
-            if unit != LimitUnit.SAME_DAY and amount is not None and amount < 1:
+            if amount < 1:
                 errors[f"{stage}_amount"] = _("A time limit must be at least 1.")
+            elif top is not None and amount > top:
+                errors[f"{stage}_amount"] = ValidationError(
+                    LIMIT_TOO_LONG.get(self.basis, LIMIT_TOO_LONG[TimeBasis.WORKING]),
+                    code="max_value",
+                    params={
+                        "field": self._meta.get_field(f"{stage}_amount").verbose_name,
+                        "max": top,
+                        "unit": LimitUnit(unit).label,
+                        "days": MAX_LIMIT_DAYS,
+                    },
+                )
+        top_minutes = self.max_amount(LimitUnit.MINUTES)
+        for level, delay in enumerate(self.escalation_delays(), start=1):
+            if delay is not None and top_minutes is not None and delay > top_minutes:
+                errors[f"escalation{level}_minutes"] = ValidationError(
+                    ESCALATION_TOO_LATE.get(self.basis, ESCALATION_TOO_LATE[TimeBasis.WORKING]),
+                    code="max_value",
+                    params={"level": level, "max": top_minutes, "days": MAX_LIMIT_DAYS},
+                )
         # Checked here as well as by the constraints, which would say only their names.
         if self.warning_percent is not None and not 1 <= self.warning_percent <= 100:
             errors["warning_percent"] = _("The warning point is a percentage of the limit, from 1 to 100.")
         e1, e2, e3 = self.escalation_delays()
         if None not in (e1, e2, e3) and not e1 <= e2 <= e3:
             field = "escalation2_minutes" if e2 < e1 else "escalation3_minutes"
-            errors[field] = _("Escalation levels must come one after the other.")
+            errors.setdefault(field, _("Escalation levels must come one after the other."))
         if self.category_id is None:
             other = SlaPolicy.objects.filter(category=None, priority=self.priority).exclude(pk=self.pk).first()
             if other is not None:
@@ -224,6 +266,21 @@ class SlaPolicy(models.Model):
 
     def limit(self, stage: str) -> tuple[int, str]:
         return getattr(self, f"{stage}_amount"), getattr(self, f"{stage}_unit")
+
+    def max_amount(self, unit: str) -> int | None:
+        """The largest amount of `unit` a limit may have: MAX_LIMIT_DAYS days of the policy's basis
+        (working days of its calendar, or 24-hour days). None: no bound for this unit (same day)."""
+        if unit == LimitUnit.DAYS:
+            return MAX_LIMIT_DAYS
+        if unit not in UNIT_SECONDS:
+            return None
+        if self.basis == TimeBasis.CLOCK:
+            day_seconds = 86400
+        else:
+            from .calendars import calendar_get
+
+            day_seconds = calendar_get(calendar_id=self.calendar_id).day_seconds
+        return MAX_LIMIT_DAYS * day_seconds // UNIT_SECONDS[unit]
 
     def escalation_delays(self) -> tuple[int, int, int]:
         return self.escalation1_minutes, self.escalation2_minutes, self.escalation3_minutes
@@ -245,6 +302,16 @@ class CaseClock(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
     stage_round = models.PositiveIntegerField(_("stage round"), default=0)
     stage_started_at = models.DateTimeField(_("stage started at"), null=True, blank=True)
+    # The department answering for a handle stage; a stage ends when the case is dispatched elsewhere
+    # or returned (which clears the case's department), so it is kept here for the stage's record.
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices, default=TimeBasis.WORKING)
     limit_seconds = models.FloatField(_("limit (s)"), default=0)
     extension_seconds = models.FloatField(_("extended by (s)"), default=0)
@@ -292,9 +359,15 @@ class CaseClock(models.Model):
             return SlaStatus.WARNING
         return SlaStatus.ON_TIME
 
+    def past_deadline(self, at) -> bool:
+        """Is `at` after the deadline? The one rule of every SLA figure (status, sweep, finished
+        stages, extensions): a stage that ends exactly at its deadline is on time, a microsecond
+        later it is overdue, and it is escalated only once its escalation instant has passed."""
+        return self.deadline is not None and at > self.deadline
+
     def status_at(self, now) -> str:
         status = self.status
-        if status in (SlaStatus.WARNING, SlaStatus.ON_TIME) and self.deadline and self.deadline <= now:
+        if status in (SlaStatus.WARNING, SlaStatus.ON_TIME) and self.past_deadline(now):
             return SlaStatus.OVERDUE
         return status
 
@@ -369,8 +442,12 @@ class StageRecord(models.Model):
     """One finished stage of a case, as its clock counted it: the ground truth of on-time rates.
 
     Written once, when the stage ends (the case moves to another stage, is sent back, or leaves
-    the loop); never changed. `used_seconds` is the stage's time in its basis with suspensions
-    left out; the stage was on time if it used no more than its limit plus approved extensions.
+    the loop); never changed. The stage was on time if it ended no later than its deadline
+    (exactly at it is on time: `CaseClock.past_deadline`, which the sweep and the live status
+    follow too). `used_seconds` is the stage's time in its basis with suspensions left out.
+    `department` is the department that had a handle stage (empty for the other stages, which are
+    the command center's and the grid officer's): count a department's stages by it, not by the
+    case's department now, which a return clears and a new dispatch changes.
     """
 
     case = models.ForeignKey(
@@ -379,6 +456,14 @@ class StageRecord(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     stage_round = models.PositiveIntegerField(_("stage round"))
     policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.SET_NULL, null=True, blank=True)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     basis = models.CharField(_("time basis"), max_length=16, choices=TimeBasis.choices)
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"))

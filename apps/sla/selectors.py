@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .choices import RequestKind, RequestStatus
 from .models import CaseClock, ClockRequest
+
+
+def clock_overdue_q(*, now: datetime, prefix: str = "") -> Q:
+    """Running clocks past their deadline at `now`, as a filter (prefix "sla_clock__" to filter cases).
+
+    The rule of `CaseClock.past_deadline`: exactly at the deadline a stage is still on time, so a
+    list or count made with this agrees with the status badges, the sweep and the finished stages.
+    A suspended clock counts as suspended, as its status says."""
+    return Q(**{f"{prefix}deadline__lt": now, f"{prefix}is_suspended": False}) & ~Q(**{f"{prefix}stage": ""})
 
 
 def clock_get(*, case) -> CaseClock | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +28,11 @@ from .choices import (
     LimitUnit,
     RequestKind,
     RequestStatus,
+    Stage,
 )
-from .models import CaseClock, ClockRequest, SlaPolicy, StageRecord
-from .worktime import ClockTime, WorkCalendar
+from .constants import MAX_LIMIT_DAYS, SAME_DAY_CUTOFF_DEFAULT, SAME_DAY_CUTOFF_SETTING, SECONDS_TOLERANCE
+from .models import UNIT_SECONDS, CaseClock, ClockRequest, SlaPolicy, StageRecord
+from .worktime import ClockTime, PeriodError, WorkCalendar, parse_time_of_day
 
 REQUESTER_ROLES = frozenset({Role.HANDLER, Role.OFFICER, Role.DISPATCHER})
 APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -60,6 +64,24 @@ def policy_for(*, category, priority: str) -> SlaPolicy | None:
     return min(candidates, key=lambda p: (order[p.category_id], 0 if p.priority == priority else 1, p.pk))
 
 
+def same_day_cutoff() -> int:
+    """The cut-off of "same day" limits (当日办结), in seconds since local midnight.
+
+    From `settings.GRIDOPS_SLA_SAME_DAY_CUTOFF` ("HH:MM", Asia/Shanghai time; default "16:00"):
+    a stage that starts later than this, after the working hours or on a day off is due at the end
+    of the next working day (of the next day, around the clock), as the hotline rules put it (16时
+    以后受理的，次日办结); one that starts at or before it is due at the end of its own working day,
+    so a case registered at 17:59 no longer gets one minute. "24:00": no cut-off but the working hours.
+    """
+    value = getattr(settings, SAME_DAY_CUTOFF_SETTING, SAME_DAY_CUTOFF_DEFAULT)
+    try:
+        return parse_time_of_day(value)
+    except PeriodError:
+        raise ImproperlyConfigured(
+            f'{SAME_DAY_CUTOFF_SETTING} must be a time of day "HH:MM" from "00:00" to "24:00", not {value!r}'
+        ) from None
+
+
 def _seconds(keeper: WorkCalendar | ClockTime, amount: int, unit: str, start: datetime) -> float:
     if unit == LimitUnit.MINUTES:
         return amount * 60.0
@@ -68,7 +90,7 @@ def _seconds(keeper: WorkCalendar | ClockTime, amount: int, unit: str, start: da
     if unit == LimitUnit.DAYS:
         return amount * float(keeper.day_seconds)
     if unit == LimitUnit.SAME_DAY:
-        return keeper.elapsed(start, keeper.end_of_day(start))
+        return keeper.elapsed(start, keeper.end_of_day(start, cutoff=same_day_cutoff()))
     raise DomainError(_("Unknown time unit."), field="unit")
 
 
@@ -76,10 +98,13 @@ def _seconds(keeper: WorkCalendar | ClockTime, amount: int, unit: str, start: da
 
 
 def _schedule(clock: CaseClock, keeper: WorkCalendar | ClockTime, policy: SlaPolicy | None) -> None:
-    """Compute deadline, warning and escalation instants of a running clock, and next_check_at."""
-    if not clock.stage or clock.running_since is None or policy is None:
+    """Compute deadline, warning and escalation instants of a running clock, and next_check_at.
+
+    Without a policy (none applies, or the stage's was deleted while it ran) the stage keeps the
+    deadline of its budget, if it has one, but nothing to warn or escalate."""
+    if not clock.stage or clock.running_since is None:
         clock.next_check_at = None
-        if not clock.stage or policy is None:
+        if not clock.stage:
             clock.deadline = clock.warn_at = None
             clock.escalate1_at = clock.escalate2_at = clock.escalate3_at = None
         return
@@ -95,6 +120,11 @@ def _schedule(clock: CaseClock, keeper: WorkCalendar | ClockTime, policy: SlaPol
             return previous
         return keeper.add(start, max(remaining, 0.0))
 
+    if policy is None:
+        clock.deadline = point(total, clock.deadline) if total > 0 else None
+        clock.warn_at = clock.escalate1_at = clock.escalate2_at = clock.escalate3_at = None
+        clock.next_check_at = None
+        return
     delays = policy.escalation_delays()
     clock.deadline = point(total, clock.deadline)
     clock.warn_at = point(total * policy.warning_percent / 100.0, clock.warn_at)
@@ -105,7 +135,10 @@ def _schedule(clock: CaseClock, keeper: WorkCalendar | ClockTime, policy: SlaPol
 
 
 def clock_next_check(clock: CaseClock) -> datetime | None:
-    """The earliest warning/escalation instant not yet fired (None: nothing left)."""
+    """The earliest warning/escalation instant not yet fired (None: nothing left).
+
+    An escalation fires only once its instant has passed (see `CaseClock.past_deadline`): a sweep
+    at exactly that instant looks at the clock and leaves it for the next one."""
     if not clock.stage or clock.is_suspended or clock.running_since is None:
         return None
     points = []
@@ -151,6 +184,7 @@ def clock_on_transition(
     clock.stage = stage
     clock.stage_round += 1
     clock.stage_started_at = at
+    clock.department_id = case.department_id if stage == Stage.HANDLE else None
     clock.running_since = at
     clock.is_suspended = False
     clock.stopped_at = None
@@ -176,11 +210,13 @@ def _record_finished_stage(clock: CaseClock, *, action: str, at: datetime) -> No
     budget = clock.limit_seconds + clock.extension_seconds
     if budget <= 0 and clock.deadline is None:
         return  # a stage without a time limit (no policy): nothing to judge
+    late = _stage_late(clock, at)
     StageRecord.objects.create(
         case_id=clock.case_id,
         stage=clock.stage,
         stage_round=clock.stage_round,
         policy_id=clock.policy_id,
+        department_id=clock.department_id,
         basis=clock.basis,
         started_at=clock.stage_started_at,
         ended_at=at,
@@ -189,8 +225,42 @@ def _record_finished_stage(clock: CaseClock, *, action: str, at: datetime) -> No
         used_seconds=used,
         deadline=clock.deadline,
         escalation_level=clock.escalation_level,
-        on_time=used <= budget,
+        on_time=not late,
     )
+
+
+def _stage_late(clock: CaseClock, at: datetime) -> bool:
+    """Had the clock's stage run past its deadline at `at`? The rule of `CaseClock.past_deadline`,
+    which the sweep and the status follow too: ending exactly at the deadline is on time.
+
+    A running clock compares instants: used seconds cannot tell a stage that ended at an 18:00
+    deadline from one that ended at 20:00 (no working time passes after hours), and float sums of
+    seconds may exceed the budget by a hair at exactly the deadline. A paused clock stood still
+    at its pause: late if it had used more than its budget by then; if it had used exactly its
+    budget, the pause fell at the deadline (on time) or in the hours off after it (late).
+    """
+    running = not clock.is_suspended and clock.running_since is not None
+    if running and clock.deadline is not None:
+        return clock.past_deadline(at)
+    budget = clock.limit_seconds + clock.extension_seconds
+    used = clock.consumed_seconds
+    if running:
+        used += timekeeper_for_clock(clock).elapsed(clock.running_since, at)
+    if clock.deadline is None or abs(used - budget) > SECONDS_TOLERANCE:
+        return used > budget + SECONDS_TOLERANCE
+    paused_at = (
+        ClockRequest.objects.filter(
+            case_id=clock.case_id,
+            kind=RequestKind.SUSPENSION,
+            status=RequestStatus.APPROVED,
+            stage_round=clock.stage_round,
+            decided_at__isnull=False,
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    return paused_at is not None and clock.past_deadline(paused_at)
 
 
 def _end_open_suspensions(*, case_id: int, at: datetime) -> None:
@@ -379,13 +449,17 @@ def extension_request(
     clock = _locked_clock(case)
     if clock.deadline is None:
         raise Conflict(_("The case has no deadline to extend."))
-    # While suspended the stored deadline is stale: the stage is overdue if it used its budget.
-    overdue = (
-        clock.consumed_seconds >= clock.limit_seconds + clock.extension_seconds
-        if clock.is_suspended
-        else clock.deadline <= at
-    )
-    if overdue:
+    keeper = timekeeper_for_clock(clock)
+    unit_seconds = UNIT_SECONDS.get(unit, keeper.day_seconds)  # days: days of the stage's basis
+    top = MAX_LIMIT_DAYS * keeper.day_seconds // unit_seconds
+    if amount > top:
+        raise DomainError(
+            _("Ask for at most %(max)s %(unit)s: no extension may be longer than %(days)s days.")
+            % {"max": top, "unit": LimitUnit(unit).label, "days": MAX_LIMIT_DAYS},
+            field="amount",
+        )
+    # Exactly at the deadline is still in time; while suspended, the time at the pause counts.
+    if _stage_late(clock, at):
         raise DomainError(_("The deadline has passed: an extension must be asked for before it."), field="deadline")
     cap = clock.policy.max_extensions if clock.policy else 0
     if _approved_extensions(case) >= cap:

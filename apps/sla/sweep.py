@@ -64,7 +64,8 @@ def _process(clocks: list[CaseClock], now: datetime, result: SweepResult) -> Non
                 clock.warned = True
             for level in range(clock.escalation_level + 1, MAX_ESCALATION_LEVEL + 1):
                 due = getattr(clock, f"escalate{level}_at")
-                if due and due <= now:
+                # Only once the instant has passed: at exactly the deadline a stage is still on time.
+                if due and due < now:
                     wanted.append((clock, AlertKind.ESCALATION, level, due))
                     clock.escalation_level = level
                     clock.warned = True

@@ -66,6 +66,11 @@ def parse_periods(periods: Iterable[Iterable[str]]) -> tuple[tuple[int, int], ..
     return tuple(parsed)
 
 
+def parse_time_of_day(value: str) -> int:
+    """Seconds since midnight of an "HH:MM" time ("16:00" -> 57600; "24:00": the day's end); PeriodError if not one."""
+    return _hhmm(value)
+
+
 def _hhmm(value: str) -> int:
     match = _HHMM.fullmatch(value.strip()) if isinstance(value, str) else None
     if match:
@@ -109,8 +114,12 @@ class ClockTime:
     def elapsed(self, start: datetime, end: datetime) -> float:
         return max(0.0, (end - start).total_seconds())
 
-    def end_of_day(self, at: datetime) -> datetime:
-        day, _ = _local(at)
+    def end_of_day(self, at: datetime, *, cutoff: float | None = None) -> datetime:
+        """Local midnight at the end of the day `at` falls in, or of the next day if `at` is after
+        `cutoff` (seconds since local midnight; None: no cut-off)."""
+        day, sec = _local(at)
+        if cutoff is not None and sec > cutoff:
+            day += timedelta(days=1)
         return _at(day + timedelta(days=1), 0)
 
     @property
@@ -228,12 +237,16 @@ class WorkCalendar:
                 total += overlap
         return total
 
-    def end_of_day(self, at: datetime) -> datetime:
+    def end_of_day(self, at: datetime, *, cutoff: float | None = None) -> datetime:
         """The end of the working day `at` falls in — or of the next working day if `at` is
-        after hours or on a day off ("the same day" limits of the hotline)."""
+        after hours, on a day off, or later than `cutoff` (seconds since local midnight; None: no
+        cut-off but the end of the working hours). "The same day" limits (当日办结) of the hotline.
+
+        At exactly the cut-off is still the same day, as finishing exactly at a deadline is on time.
+        """
         day, sec = _local(at)
         last_end = self.periods[-1][1]
-        if self.is_workday(day) and sec < last_end:
+        if self.is_workday(day) and sec < last_end and (cutoff is None or sec <= cutoff):
             return _at(day, last_end)
         day += timedelta(days=1)
         while not self.is_workday(day):

@@ -29,6 +29,7 @@ from apps.cases.choices import CaseState, Channel, PhotoKind
 from apps.cases.workflow import TRANSITIONS, Action
 from apps.grid.selectors import area_ancestors
 from apps.sla.calendars import holiday_data_warnings
+from apps.sla.selectors import clock_overdue_q
 from gridops.errors import Conflict, DomainError, NotPermitted
 
 from .forms import ActionForm, CaseFilterForm, HotlineIntakeForm, PatrolReportForm, add_domain_error
@@ -84,7 +85,7 @@ def _sla_attention_q() -> Q:
     return (
         Q(sla_clock__escalation_level__gt=0)
         | Q(sla_clock__warned=True)
-        | Q(sla_clock__deadline__lte=timezone.now(), sla_clock__stopped_at__isnull=True, sla_clock__is_suspended=False)
+        | clock_overdue_q(now=timezone.now(), prefix="sla_clock__")
     )
 
 

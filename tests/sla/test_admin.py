@@ -78,6 +78,65 @@ def test_a_zero_time_limit_is_refused_at_its_field(admin_client, category, stage
     assert not SlaPolicy.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "stage,amount,unit,message",
+    [
+        ("handle", 3600000, "hours", "The handle limit can be at most 2555 hours"),
+        ("register", 366, "days", "The register limit can be at most 365 days"),
+        ("dispatch", 153301, "minutes", "The dispatch limit can be at most 153300 minutes"),
+        ("verify", 2556, "hours", "The verify limit can be at most 2555 hours"),
+    ],
+)
+def test_a_time_limit_longer_than_a_year_is_refused_at_its_field(
+    admin_client, calendar, category, stage, amount, unit, message
+):
+    """A typo (3600000 hours) would make the stage never overdue. Working time: 365 working days of
+    the calendar (7 h a day here)."""
+    page = post_policy(admin_client, category=category.pk, **{f"{stage}_amount": amount, f"{stage}_unit": unit})
+    assert field_errors(page) == {f"{stage}_amount": [f"{message}: 365 working days on the policy's calendar."]}
+    assert not SlaPolicy.objects.exists()
+
+
+@pytest.mark.parametrize("amount,unit", [(365, "days"), (2555, "hours"), (153300, "minutes")])
+def test_a_time_limit_of_a_year_is_accepted(admin_client, calendar, category, amount, unit):
+    assert post_policy(admin_client, category=category.pk, handle_amount=amount, handle_unit=unit).status_code == 302
+
+
+def test_the_bound_of_a_limit_around_the_clock_is_365_full_days(admin_client, category):
+    page = post_policy(admin_client, category=category.pk, basis="clock", handle_amount=8761, handle_unit="hours")
+    assert field_errors(page) == {
+        "handle_amount": ["The handle limit can be at most 8760 hours: 365 days around the clock."]
+    }
+    assert post_policy(admin_client, category=category.pk, basis="clock", handle_amount=8760).status_code == 302
+
+
+def test_the_bound_follows_the_working_hours_of_the_policys_calendar(admin_client, category):
+    long_days = BusinessCalendar.objects.create(code="long", name="Long", work_periods=[["08:00", "20:00"]])
+    page = post_policy(
+        admin_client, category=category.pk, calendar=long_days.pk, handle_amount=4381, handle_unit="hours"
+    )
+    assert field_errors(page) == {
+        "handle_amount": ["The handle limit can be at most 4380 hours: 365 working days on the policy's calendar."]
+    }
+
+
+def test_a_same_day_limit_has_no_amount_to_bound(admin_client, category):
+    page = post_policy(admin_client, category=category.pk, register_amount=3600000, register_unit="same_day")
+    assert page.status_code == 302
+
+
+def test_an_escalation_later_than_a_year_after_the_deadline_is_refused_at_its_level(admin_client, category):
+    page = post_policy(admin_client, category=category.pk, escalation3_minutes=153301)
+    assert field_errors(page) == {
+        "escalation3_minutes": [
+            "Escalation level 3 can come at most 153300 minutes after the deadline: "
+            "365 working days on the policy's calendar."
+        ]
+    }
+    page = post_policy(admin_client, category=category.pk, escalation2_minutes=9000000, escalation3_minutes=9000000)
+    assert set(field_errors(page)) == {"escalation2_minutes", "escalation3_minutes"}
+
+
 @pytest.mark.parametrize("percent", [0, 101, 150])
 def test_a_warning_point_outside_1_to_100_percent_is_refused_at_its_field(admin_client, category, percent):
     errors = field_errors(post_policy(admin_client, "zh-hans", category=category.pk, warning_percent=percent))

@@ -146,12 +146,34 @@ def test_extension_moves_the_deadline(dispatched_case, cast):
 
 
 def test_extension_is_refused_after_the_deadline(dispatched_case, cast):
+    case = dispatched_case()  # deadline Monday 15:00
+    with pytest.raises(DomainError) as err:
+        sla.extension_request(
+            actor=cast.handler_x, case=case, amount=1, unit="hours", reason="晚了", at=local(2026, 11, 23, 15, 0, 1)
+        )
+    assert err.value.field == "deadline"
+
+
+def test_an_extension_asked_for_exactly_at_the_deadline_is_in_time(dispatched_case, cast):
+    case = dispatched_case()  # deadline Monday 15:00
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=1, unit="hours", reason="刚好", at=local(2026, 11, 23, 15, 0)
+    )
+    assert req.status == "pending"
+
+
+def test_an_extension_longer_than_a_year_is_refused(dispatched_case, cast):
     case = dispatched_case()
     with pytest.raises(DomainError) as err:
         sla.extension_request(
-            actor=cast.handler_x, case=case, amount=1, unit="hours", reason="晚了", at=local(2026, 11, 23, 15, 0)
+            actor=cast.handler_x, case=case, amount=2556, unit="hours", reason="x", at=local(2026, 11, 23, 10, 0)
         )
-    assert err.value.field == "deadline"
+    assert err.value.field == "amount"
+    assert str(err.value) == "Ask for at most 2555 hours: no extension may be longer than 365 days."
+    req = sla.extension_request(
+        actor=cast.handler_x, case=case, amount=365, unit="days", reason="x", at=local(2026, 11, 23, 10, 0)
+    )
+    assert req.status == "pending"
 
 
 def test_extensions_are_capped_by_the_policy(dispatched_case, cast):
@@ -226,7 +248,7 @@ def test_a_case_suspended_when_overdue_keeps_its_deadline_and_its_ladder(dispatc
     from apps.sla.sweep import sla_sweep
 
     case = dispatched_case()
-    sla_sweep(now=local(2026, 11, 23, 15, 0))
+    sla_sweep(now=local(2026, 11, 23, 15, 1))
     _suspend(case, cast, local(2026, 11, 23, 16, 30))
     sla.suspension_resume(actor=cast.handler_x, case=case, at=local(2026, 11, 24, 9, 0))
     clock = clock_of(case)
@@ -321,3 +343,27 @@ def test_a_stage_ended_by_leaving_the_loop_is_kept_too(make_case, cast, policy):
     case_transition(case=case, actor=cast.dispatcher, action="reject", note="无效", at=local(2026, 11, 23, 9, 30))
     (record,) = StageRecord.objects.filter(case=case)
     assert (record.stage, record.ended_by, record.used_seconds, record.on_time) == ("register", "reject", 1800, True)
+
+
+def test_a_handle_stage_is_kept_with_the_department_that_had_it(dispatched_case, cast, city):
+    """Department X lets the case run late and returns it (退单 clears the case's department); Y gets
+    it next. X's late stage stays X's: counted by the case's department now, it would be nobody's,
+    and after the new dispatch Y's."""
+    from apps.sla.models import StageRecord
+
+    case = dispatched_case()  # to department X at Monday 09:00, due 15:00
+    case_transition(case=case, actor=cast.handler_x, action="return", note="错派", at=local(2026, 11, 23, 16, 0))
+    assert clock_of(case).department_id is None  # the dispatch stage is the command center's
+    case_transition(
+        case=case, actor=cast.dispatcher, action="dispatch", department=city.dept_y, at=local(2026, 11, 23, 16, 30)
+    )
+    assert clock_of(case).department_id == city.dept_y.pk
+    case_transition(case=case, actor=cast.handler_y, action="return", note="也不是", at=local(2026, 11, 23, 17, 0))
+    records = StageRecord.objects.filter(case=case).order_by("stage_round")
+    assert [(r.stage, r.department_id, r.on_time) for r in records] == [
+        ("register", None, True),
+        ("dispatch", None, True),
+        ("handle", city.dept_x.pk, False),
+        ("dispatch", None, True),
+        ("handle", city.dept_y.pk, True),
+    ]

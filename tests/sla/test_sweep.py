@@ -31,18 +31,23 @@ def test_nothing_due_nothing_happens(dispatched_case, django_assert_max_num_quer
 
 
 def test_each_ladder_level_fires_once_as_time_passes(dispatched_case, cast):
+    """Warnings fire at their instant; escalations once it has passed (at the deadline itself a stage
+    is still on time)."""
     case = dispatched_case()  # handle: deadline 15:00, warning 14:12; ladder +0, +2 h, +4 h working
     times = [
         local(2026, 11, 23, 14, 11),
         local(2026, 11, 23, 14, 12),
         local(2026, 11, 23, 14, 30),
         local(2026, 11, 23, 15, 0),
+        local(2026, 11, 23, 15, 0, 1),
         local(2026, 11, 23, 16, 0),
         local(2026, 11, 23, 17, 0),
+        local(2026, 11, 23, 17, 1),
         local(2026, 11, 23, 20, 0),
         local(2026, 11, 24, 9, 0),
         local(2026, 11, 24, 9, 59),
         local(2026, 11, 24, 10, 0),
+        local(2026, 11, 24, 10, 1),
         local(2026, 11, 25, 11, 0),
     ]
     seen = []
@@ -50,7 +55,22 @@ def test_each_ladder_level_fires_once_as_time_passes(dispatched_case, cast):
         r = sla_sweep(now=now)
         seen.append((r.warnings, r.escalations))
         sla_sweep(now=now)  # and again at the same instant: nothing new
-    assert seen == [(0, 0), (1, 0), (0, 0), (0, 1), (0, 0), (0, 1), (0, 0), (0, 0), (0, 0), (0, 1), (0, 0)]
+    assert seen == [
+        (0, 0),
+        (1, 0),
+        (0, 0),
+        (0, 0),
+        (0, 1),
+        (0, 0),
+        (0, 0),
+        (0, 1),
+        (0, 0),
+        (0, 0),
+        (0, 0),
+        (0, 0),
+        (0, 1),
+        (0, 0),
+    ]
     assert alerts(case) == [("escalation", 1), ("escalation", 2), ("escalation", 3), ("warning", 0)]
     clock = CaseClock.objects.get(case=case)
     assert clock.escalation_level == 3 and clock.next_check_at is None and clock.status == "escalated"
@@ -149,9 +169,9 @@ def test_ladder_notifies_the_right_people(dispatched_case, cast, city):
         )
 
     assert inbox(local(2026, 11, 23, 14, 12)) == {"handler_x", "officer_a"}
-    assert inbox(local(2026, 11, 23, 15, 0)) == {"handler_x", "officer_a", "boss_x"}
-    assert inbox(local(2026, 11, 23, 17, 0)) == {"handler_x", "officer_a", "boss_x", "sub_sup"}
-    assert inbox(local(2026, 11, 24, 10, 0)) == {"handler_x", "officer_a", "boss_x", "supervisor_d", "dispatcher"}
+    assert inbox(local(2026, 11, 23, 15, 1)) == {"handler_x", "officer_a", "boss_x"}
+    assert inbox(local(2026, 11, 23, 17, 1)) == {"handler_x", "officer_a", "boss_x", "sub_sup"}
+    assert inbox(local(2026, 11, 24, 10, 1)) == {"handler_x", "officer_a", "boss_x", "supervisor_d", "dispatcher"}
     n = Notification.objects.filter(key="sla_escalation", recipient=boss).first()
     assert case.tracking_code in n.text
 
@@ -188,7 +208,7 @@ def test_batches_cover_every_due_clock(dispatched_case):
 
 def test_command_prints_the_figures(dispatched_case, capsys):
     dispatched_case()
-    call_command("sla_sweep", "--now", "2026-11-23T15:00:00+08:00")
+    call_command("sla_sweep", "--now", "2026-11-23T15:00:01+08:00")
     assert "1 warnings, 1 escalations" in capsys.readouterr().out
 
 

@@ -128,6 +128,50 @@ def test_same_day_is_the_end_of_the_working_day_or_the_next_one():
     assert cal.end_of_day(local(2026, 11, 27, 19, 0)) == local(2026, 11, 30, 18, 0)
 
 
+CUTOFF_16 = 16 * H
+
+
+def test_same_day_after_the_cut_off_is_the_end_of_the_next_working_day():
+    assert cal.end_of_day(local(2026, 11, 23, 17, 59), cutoff=CUTOFF_16) == local(2026, 11, 24, 18, 0)
+    assert cal.end_of_day(local(2026, 11, 23, 16, 0, 0, 1), cutoff=CUTOFF_16) == local(2026, 11, 24, 18, 0)
+    # Friday after the cut-off: the weekend is skipped
+    assert cal.end_of_day(local(2026, 11, 27, 16, 30), cutoff=CUTOFF_16) == local(2026, 11, 30, 18, 0)
+
+
+def test_same_day_up_to_the_cut_off_is_the_end_of_that_working_day():
+    assert cal.end_of_day(local(2026, 11, 23, 16, 0), cutoff=CUTOFF_16) == local(2026, 11, 23, 18, 0)
+    assert cal.end_of_day(local(2026, 11, 23, 7, 0), cutoff=CUTOFF_16) == local(2026, 11, 23, 18, 0)
+    assert cal.end_of_day(local(2026, 11, 23, 12, 30), cutoff=CUTOFF_16) == local(2026, 11, 23, 18, 0)
+
+
+def test_same_day_skips_holidays_and_counts_working_weekend_days():
+    # Wednesday 30 Sept after the cut-off: National Day 1-7 Oct off -> Thursday 8 Oct
+    assert cal.end_of_day(local(2026, 9, 30, 16, 30), cutoff=CUTOFF_16) == local(2026, 10, 8, 18, 0)
+    # during the holiday, in what would be working hours on a Friday
+    assert cal.end_of_day(local(2026, 10, 2, 10, 0), cutoff=CUTOFF_16) == local(2026, 10, 8, 18, 0)
+    # Friday 9 Oct after the cut-off -> Saturday 10 Oct, a working day (调休)
+    assert cal.end_of_day(local(2026, 10, 9, 16, 30), cutoff=CUTOFF_16) == local(2026, 10, 10, 18, 0)
+    # on that working Saturday morning: the same Saturday
+    assert cal.end_of_day(local(2026, 10, 10, 10, 0), cutoff=CUTOFF_16) == local(2026, 10, 10, 18, 0)
+
+
+def test_same_day_reads_the_day_in_shanghai_not_utc():
+    from datetime import UTC, datetime
+
+    # 23:30 UTC on Sunday is 07:30 on Monday in Shenzhen: the same (Monday) day
+    assert cal.end_of_day(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), cutoff=CUTOFF_16) == local(2026, 11, 23, 18, 0)
+    # 08:30 UTC is 16:30 in Shenzhen: after the cut-off
+    assert cal.end_of_day(datetime(2026, 11, 23, 8, 30, tzinfo=UTC), cutoff=CUTOFF_16) == local(2026, 11, 24, 18, 0)
+    clock = ClockTime()
+    assert clock.end_of_day(datetime(2026, 11, 22, 17, 0, tzinfo=UTC)) == local(2026, 11, 24, 0, 0)
+
+
+def test_same_day_around_the_clock_ends_at_midnight_or_the_next_one_after_the_cut_off():
+    clock = ClockTime()
+    assert clock.end_of_day(local(2026, 10, 1, 15, 0), cutoff=CUTOFF_16) == local(2026, 10, 2, 0, 0)
+    assert clock.end_of_day(local(2026, 10, 1, 23, 59), cutoff=CUTOFF_16) == local(2026, 10, 3, 0, 0)
+
+
 def test_clock_time_counts_everything():
     clock = ClockTime()
     assert clock.add(local(2026, 10, 1, 23, 0), 2 * H) == local(2026, 10, 2, 1, 0)
