@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.grid.models import Area
 from apps.workbench.forms import LocatedReportForm, PhotosField
 
 
+class CommunityField(forms.ChoiceField):
+    """A community (社区) chooser grouped by district and subdistrict; cleans to an `Area`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._by_pk: dict[str, Area] = {}
+
+    def set_communities(self, communities: Iterable[Area]) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for community in communities:
+            self._by_pk[str(community.pk)] = community
+            subdistrict = community.parent
+            district = subdistrict.parent if subdistrict else None
+            group = " · ".join(area.label for area in (district, subdistrict) if area is not None)
+            groups.setdefault(group, []).append((str(community.pk), community.label))
+        self.choices = [("", _("Choose…")), *groups.items()]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self._by_pk.get(value) if value else None
+
+
+WHERE_MISSING = _("Tell us where: use your location, choose the community, or type an address.")
+
+
 class ResidentReportForm(LocatedReportForm):
-    """A resident's report. Location: the browser's position (WGS84) or an address/landmark."""
+    """A resident's report. Location: the browser's position (WGS84), else the chosen community,
+    else an address or landmark the grid knows by name."""
+
+    community = CommunityField(
+        label=_("Or choose the community"),
+        required=False,
+        help_text=_("Without your location, the community tells us whose area it is."),
+    )
 
     photos = PhotosField(label=_("Take or choose photos"), attrs={"capture": "environment", "accept": "image/*"})
     reporter_name = forms.CharField(label=_("Your name (optional)"), max_length=100, required=False)
@@ -25,6 +60,7 @@ class ResidentReportForm(LocatedReportForm):
         "category",
         "description",
         "address",
+        "community",
         "lon",
         "lat",
         "crs",
@@ -33,14 +69,31 @@ class ResidentReportForm(LocatedReportForm):
         "reporter_phone",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, communities: Iterable[Area] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        # Residents do not know the grid's names: the address is where exactly, for the officer;
+        # the position or the community is what places the report.
+        self.fields["address"].help_text = _("For example the building, the street and number, or a shop nearby.")
+        communities = list(communities)
+        if communities:
+            self.fields["community"].set_communities(communities)
+        else:
+            del self.fields["community"]
         # The browser fills these from its geolocation (WGS84); residents never type coordinates.
         for name in ("lon", "lat", "crs"):
             self.fields[name].widget = forms.HiddenInput()
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
 
     def clean(self):
+        data = self.cleaned_data
+        community = data.get("community")
+        address = data.get("address", "")
+        if community is not None and community.name not in address:
+            # Staff and the tracking page see which community the address is in.
+            data["address"] = f"{community.name} {address}".strip()
+        elif data.get("lon") is None and not address and "address" not in self.errors:
+            # Said before the shared form's "tell us where", which does not know the community list.
+            self.add_error("address", WHERE_MISSING)
         data = super().clean()
         data["crs"] = "wgs84"
         return data
@@ -49,12 +102,15 @@ class ResidentReportForm(LocatedReportForm):
 class TrackForm(forms.Form):
     code = forms.CharField(
         label=_("Tracking code"),
-        max_length=16,
-        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+        max_length=40,  # room for a code typed with spaces or dashes between its characters
+        help_text=_("For example 7KQ2 M9XD 4HPA. Spaces and small letters do not matter."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "autocorrect": "off", "spellcheck": "false"}
+        ),
     )
 
     def clean_code(self):
-        return "".join(self.cleaned_data["code"].split()).upper()
+        return "".join(self.cleaned_data["code"].replace("-", " ").split()).upper()
 
 
 RATING_CHOICES = [
@@ -77,5 +133,9 @@ class RatingForm(forms.Form):
 
 class ReopenForm(forms.Form):
     note = forms.CharField(
-        label=_("Why is the problem not solved?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Why is the problem not solved?"),
+        max_length=2000,
+        # The reason is shown on the public tracking page (anyone with the code may read it).
+        help_text=_("Anyone with the tracking code can read this: do not write your name or phone number."),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

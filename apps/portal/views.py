@@ -6,25 +6,30 @@ staff roles (never names) and only the notes meant for the public. Never the rep
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.choices import CaseState, Channel, PhotoKind
+from apps.cases.geocode import geocode_address
 from apps.cases.workflow import Action
 from apps.workbench.forms import add_domain_error
 from gridops.errors import Conflict, DomainError
 
+from . import selectors
 from .forms import RatingForm, ReopenForm, ResidentReportForm, TrackForm
 
 # Location errors land on the visible address field: residents never see coordinates.
 LOCATION_ALIASES = {"lon": "address", "lat": "address", "crs": "address"}
+
+ADDRESS_NOT_FOUND = gettext_lazy("We could not find this place. Choose the community below, or use your location.")
 
 # How each step reads to a resident (the staff pages use the workflow's verbs).
 PUBLIC_LABELS = {
@@ -73,6 +78,22 @@ def _public_context(case) -> dict:
     }
 
 
+def _report_point(data: dict) -> tuple[float, float]:
+    """Where the report is: the browser's position, else the chosen community's point (found by its
+    code, which no other community shares), else the grid unit its address names."""
+    if data.get("lon") is not None:
+        return data["lon"], data["lat"]
+    if data.get("community") is not None:
+        place = geocode_address(data["community"].code)
+    else:
+        try:
+            place = geocode_address(data["address"])
+        except DomainError:
+            # The geocoder asks for a point on a map; this page has the community list instead.
+            raise DomainError(str(ADDRESS_NOT_FOUND), field="address") from None
+    return place.lon, place.lat
+
+
 def home(request):
     """The report form."""
     categories = case_selectors.category_list()
@@ -80,17 +101,24 @@ def home(request):
     user = request.user
     if user.is_authenticated and not user.is_staff_role:
         initial = {"reporter_name": user.full_name, "reporter_phone": user.phone}
-    form = ResidentReportForm(request.POST or None, request.FILES or None, categories=categories, initial=initial)
+    form = ResidentReportForm(
+        request.POST or None,
+        request.FILES or None,
+        categories=categories,
+        communities=selectors.community_list(),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            lon, lat = _report_point(data)
             case = case_services.case_intake(
                 actor=user if user.is_authenticated else None,
                 channel=Channel.RESIDENT_WEB,
                 category=data["category"],
                 description=data["description"],
-                lon=data.get("lon"),
-                lat=data.get("lat"),
+                lon=lon,
+                lat=lat,
                 crs="wgs84",
                 address=data.get("address", ""),
                 photos=data.get("photos") or (),
@@ -101,8 +129,12 @@ def home(request):
             add_domain_error(form, err, aliases=LOCATION_ALIASES)
         else:
             return redirect("portal:thanks", code=case.tracking_code)
-    status = 400 if form.errors else 200
-    return render(request, "portal/report.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        # A browser cannot keep chosen files across a page load: say so, or they go missing unnoticed.
+        "photos_dropped": bool(form.errors and request.FILES.getlist("photos")),
+    }
+    return render(request, "portal/report.html", context, status=400 if form.errors else 200)
 
 
 def thanks(request, code: str):
@@ -168,8 +200,22 @@ def my_report(request, pk: int):
     return _render_my_case(request, _my_case(request, pk))
 
 
+def _post_only(view):
+    """A form's target that, opened by GET, shows the report instead of "405 method not allowed":
+    the language switch (and a bookmark) sends the resident back to the address of a refused form."""
+
+    @wraps(view)
+    def wrapper(request, pk: int):
+        if request.method != "POST":
+            _my_case(request, pk)  # someone else's report stays a 404
+            return redirect("portal:my_report", pk=pk)
+        return view(request, pk)
+
+    return wrapper
+
+
 @login_required
-@require_POST
+@_post_only
 def rate(request, pk: int):
     case = _my_case(request, pk)
     form = RatingForm(request.POST)
@@ -187,7 +233,7 @@ def rate(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only
 def reopen(request, pk: int):
     case = _my_case(request, pk)
     form = ReopenForm(request.POST)

@@ -18,7 +18,7 @@
       if (status) { status.textContent = text; status.classList.toggle("error", !!isError); }
     }
     if (!navigator.geolocation) {
-      say(gettext("This browser cannot tell your location. Please type an address or landmark."), true);
+      say(gettext("This browser cannot tell your location. Please choose the community or type an address."), true);
       return;
     }
     button.disabled = true;
@@ -30,11 +30,13 @@
         setValue(form, "crs", "wgs84");
         button.disabled = false;
         button.classList.add("done");
+        var clearButton = form.querySelector("[data-geoclear]");
+        if (clearButton) { clearButton.hidden = false; }
         say(gettext("Location found (accuracy about %s m).").replace("%s", Math.round(pos.coords.accuracy)));
       },
       function () {
         button.disabled = false;
-        say(gettext("Could not get your location. Please type an address or landmark."), true);
+        say(gettext("Could not get your location. Please choose the community or type an address."), true);
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
     );
@@ -45,9 +47,11 @@
     setValue(form, "lon", "");
     setValue(form, "lat", "");
     var status = form.querySelector("[data-geostatus]");
-    if (status) { status.textContent = ""; }
+    if (status) { status.textContent = ""; status.classList.remove("error"); }
+    // "clear" is only shown while there is a location to clear; focus goes back to the locate button.
+    button.hidden = true;
     var locateButton = form.querySelector("[data-geolocate]");
-    if (locateButton) { locateButton.classList.remove("done"); }
+    if (locateButton) { locateButton.classList.remove("done"); locateButton.focus(); }
   }
 
   document.addEventListener("click", function (event) {

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.workbench.helpers import make_categories
@@ -24,3 +26,8 @@ def client_as(client, cast):
         return client
 
     return make
+
+
+def page_text(response) -> str:
+    """The page without its tags: a tracking code is shown in groups of four, each its own element."""
+    return re.sub(r"<[^>]+>", "", response.content.decode())

@@ -6,6 +6,7 @@ from django.urls import reverse
 from apps.cases.choices import CaseState, Channel, PhotoKind
 from apps.cases.models import Case
 from tests.conftest import LAT_A, LON_A
+from tests.portal.conftest import page_text
 from tests.workbench.helpers import png, unresolved_describedby
 
 
@@ -49,7 +50,7 @@ def test_logged_in_resident_report_is_theirs(client_as, cast, cats):
     client.post(reverse("portal:home"), form_data(cats))
     case = Case.objects.get()
     assert case.reporter == cast.resident
-    assert case.tracking_code in client.get(reverse("portal:my_reports")).content.decode()
+    assert case.tracking_code in page_text(client.get(reverse("portal:my_reports")))
 
 
 def test_report_by_address_or_landmark(client_as, cast, cats, city):
@@ -131,3 +132,93 @@ def test_an_error_on_a_hidden_field_is_shown_too(client_as, cast, cats):
     page = response.content.decode()
     assert "Please correct the marked fields." in page and "Enter a number." in page
     assert Case.objects.count() == 0
+
+
+STREET = "深南大道6008号"  # a street address: the grid knows areas and cells by name, not streets
+
+
+def test_without_location_the_community_places_the_report(client_as, cast, cats, city):
+    client = client_as(None)
+    page = client.get(reverse("portal:home")).content.decode()
+    assert 'name="community"' in page and f'value="{city.community_e.pk}"' in page
+    response = client.post(
+        reverse("portal:home"), form_data(cats, lon="", lat="", address=STREET, community=city.community_e.pk)
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.cell == city.cell_c and case.area == city.community_e
+    assert case.address == f"前海社区 {STREET}"  # the officer sees which community the street is in
+
+
+def test_the_community_alone_is_enough(client_as, cast, cats, city):
+    response = client_as(None).post(
+        reverse("portal:home"), form_data(cats, lon="", lat="", community=city.community_e.pk)
+    )
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.cell == city.cell_c and case.address == "前海社区"
+
+
+def test_the_phones_position_wins_over_the_community(client_as, cast, cats, city):
+    response = client_as(None).post(reverse("portal:home"), form_data(cats, community=city.community_e.pk))
+    assert response.status_code == 302
+    assert Case.objects.get().cell == city.cell_a
+
+
+def test_an_unknown_street_points_to_the_community_list_not_to_a_map(client_as, cast, cats):
+    client = client_as(None)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(reverse("portal:home"), form_data(cats, lon="", lat="", address=STREET))
+    assert response.status_code == 400
+    errors = response.context["form"].errors["address"]
+    assert errors == ["We could not find this place. Choose the community below, or use your location."]
+    assert "map" not in response.content.decode().split('id="id_address_error"')[1].split("</ul>")[0]
+    assert Case.objects.count() == 0
+
+
+def test_no_place_at_all_names_every_way_to_give_one(client_as, cast, cats):
+    client = client_as(None)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post(reverse("portal:home"), form_data(cats, lon="", lat=""))
+    assert response.context["form"].errors["address"] == [
+        "Tell us where: use your location, choose the community, or type an address."
+    ]
+
+
+def test_an_area_that_is_not_a_community_is_refused(client_as, cast, cats, city):
+    response = client_as(None).post(
+        reverse("portal:home"), form_data(cats, lon="", lat="", community=city.district_d.pk)
+    )
+    assert response.status_code == 400 and response.context["form"].errors["community"]
+    assert Case.objects.count() == 0
+
+
+def test_only_communities_are_offered(client_as, cast, cats, city):
+    field = client_as(None).get(reverse("portal:home")).context["form"].fields["community"]
+    offered = {value for _group, options in field.choices[1:] for value, _label in options}
+    assert offered == {str(city.community_d.pk), str(city.community_e.pk)}
+
+
+def test_photos_lost_to_an_error_are_asked_for_again(client_as, cast, cats):
+    client = client_as(None)
+    with_photo = client.post(reverse("portal:home"), form_data(cats, description="", photos=[png()]))
+    assert with_photo.status_code == 400 and "data-photos-dropped" in with_photo.content.decode()
+    without_photo = client.post(reverse("portal:home"), form_data(cats, description=""))
+    assert without_photo.status_code == 400 and "data-photos-dropped" not in without_photo.content.decode()
+
+
+def test_clear_location_is_offered_only_with_a_location(client_as, cast, cats):
+    client = client_as(None)
+    assert "data-geoclear hidden" in client.get(reverse("portal:home")).content.decode()
+    kept = client.post(reverse("portal:home"), form_data(cats, description="")).content.decode()
+    assert "data-geoclear>" in kept and "data-geoclear hidden" not in kept
+
+
+def test_thanks_page_shows_the_code_in_groups_of_four(client_as, cast, cats):
+    client = client_as(None)
+    response = client.post(reverse("portal:home"), form_data(cats))
+    code = Case.objects.get().tracking_code
+    page = client.get(response["Location"]).content.decode()
+    groups = [code[:4], code[4:8], code[8:]]
+    # No space between the groups: a copied code is the code itself.
+    assert '<p class="tracking-code">' + "".join(f'<span class="code-group">{g}</span>' for g in groups) in page
