@@ -127,6 +127,8 @@ print(Token.objects.create(user=resident).key)
 
 
 def run_setup(env: dict[str, str]) -> str:
+    # The API serves no static files, but WhiteNoise warns in every worker when their folder is missing.
+    (Path(env["GRIDOPS_VAR_DIR"]) / "staticfiles").mkdir(parents=True, exist_ok=True)
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run([PY, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return out.stdout.strip().splitlines()[-1]

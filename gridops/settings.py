@@ -294,6 +294,8 @@ GRIDOPS_LOCATOR_CHECK_SECONDS = env_int("GRIDOPS_LOCATOR_CHECK_SECONDS", 2)  # g
 GRIDOPS_DUPLICATE_RADIUS_M = env_int("GRIDOPS_DUPLICATE_RADIUS_M", 100)
 GRIDOPS_DUPLICATE_WINDOW_H = env_int("GRIDOPS_DUPLICATE_WINDOW_H", 72)
 GRIDOPS_REOPEN_WINDOW_DAYS = env_int("GRIDOPS_REOPEN_WINDOW_DAYS", 7)
+# "Same day" SLA limits (当日办结): a stage starting after this local time is due the next working day.
+GRIDOPS_SLA_SAME_DAY_CUTOFF = env_str("GRIDOPS_SLA_SAME_DAY_CUTOFF", "16:00")
 
 # Production hardening: on whenever DEBUG is off.
 if not DEBUG:
