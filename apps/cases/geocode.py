@@ -21,6 +21,10 @@ from gridops.errors import DomainError
 
 MIN_NAME_CHARS = 2  # a one-character name ("东") would match almost any address
 
+# The code of "no grid unit is named in the text": callers that offer another way to give the place
+# (a community list, the phone's position) say so in their own words.
+NOT_FOUND = "address_not_found"
+
 
 @dataclass(frozen=True)
 class GeocodeResult:
@@ -50,7 +54,8 @@ def _point_inside(geometry: dict) -> tuple[float, float]:
     return point.x, point.y
 
 
-def _area_point(area: Area) -> tuple[float, float] | None:
+def area_point(area: Area) -> tuple[float, float] | None:
+    """A point inside the area: in its boundary, else in its first active cell; None if it has neither."""
     if area.geometry:
         return _point_inside(area.geometry)
     cell = Cell.objects.filter(path__startswith=area.path, is_active=True).order_by("code").first()
@@ -58,7 +63,8 @@ def _area_point(area: Area) -> tuple[float, float] | None:
 
 
 def geocode_address(text: str) -> GeocodeResult:
-    """The point of the most specific grid unit named in `text`; DomainError(field="address") if none."""
+    """The point of the most specific grid unit named in `text`; DomainError(field="address",
+    code=NOT_FOUND) if none."""
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Give a location or an address."), field="address")
@@ -71,7 +77,7 @@ def geocode_address(text: str) -> GeocodeResult:
     depth = {level: i for i, level in enumerate(AREA_LEVEL_ORDER)}
     areas.sort(key=lambda a: (depth.get(a.level, 0), a.path.count("/"), len(a.name)), reverse=True)
     for area in areas:
-        point = _area_point(area)
+        point = area_point(area)
         if point:
             return GeocodeResult(lon=point[0], lat=point[1], matched=area.name, cell_id=None, area_id=area.pk)
-    raise DomainError(_("No place of the grid matches this address; give the location on a map."), field="address")
+    raise DomainError(_("No area or cell of the grid matches this address."), field="address", code=NOT_FOUND)

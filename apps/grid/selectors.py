@@ -1,4 +1,5 @@
-"""Reads of the grid: who is responsible for a cell at a moment, areas a user oversees."""
+"""Reads of the grid: who is responsible for a cell at a moment, areas a user oversees, the
+communities the report forms offer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from apps.accounts.models import User
 
-from .choices import AssignmentKind
+from .choices import AreaLevel, AssignmentKind
 from .models import Area, Cell, CellAssignment, OfficerLeave
 
 
@@ -79,6 +80,29 @@ def area_ancestors(*, area: Area) -> list[Area]:
     codes = [c for c in area.path.split("/") if c]
     by_code = {a.code: a for a in Area.objects.filter(code__in=codes)}
     return [by_code[c] for c in codes if c in by_code]
+
+
+def community_list() -> list[Area]:
+    """Every community (社区) with its subdistrict and district, in the grid's order, in one query,
+    for the report forms' community chooser. Boundaries are not read: they are large."""
+    return list(
+        Area.objects.filter(level=AreaLevel.COMMUNITY)
+        .select_related("parent__parent")
+        .only(
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "path",
+            "parent__id",
+            "parent__name",
+            "parent__name_en",
+            "parent__parent__id",
+            "parent__parent__name",
+            "parent__parent__name_en",
+        )
+        .order_by("path")
+    )
 
 
 def areas_supervised_by(*, user: User) -> QuerySet[Area]:

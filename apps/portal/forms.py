@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.grid.models import Area
-from apps.workbench.forms import LocatedReportForm, PhotosField
-
-
-class CommunityField(forms.ChoiceField):
-    """A community (社区) chooser grouped by district and subdistrict; cleans to an `Area`."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._by_pk: dict[str, Area] = {}
-
-    def set_communities(self, communities: Iterable[Area]) -> None:
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for community in communities:
-            self._by_pk[str(community.pk)] = community
-            subdistrict = community.parent
-            district = subdistrict.parent if subdistrict else None
-            group = " · ".join(area.label for area in (district, subdistrict) if area is not None)
-            groups.setdefault(group, []).append((str(community.pk), community.label))
-        self.choices = [("", _("Choose…")), *groups.items()]
-
-    def clean(self, value):
-        value = super().clean(value)
-        return self._by_pk.get(value) if value else None
-
-
-WHERE_MISSING = _("Tell us where: use your location, choose the community, or type an address.")
+from apps.workbench.forms import CommunityField, LocatedReportForm, PhotosField
 
 
 class ResidentReportForm(LocatedReportForm):
     """A resident's report. Location: the browser's position (WGS84), else the chosen community,
     else an address or landmark the grid knows by name."""
+
+    where_missing = _("Tell us where: use your location, choose the community, or type an address.")
+    address_not_found = _("We could not find this place. Choose the community below, or use your location.")
 
     community = CommunityField(
         label=_("Or choose the community"),
@@ -69,31 +44,17 @@ class ResidentReportForm(LocatedReportForm):
         "reporter_phone",
     ]
 
-    def __init__(self, *args, communities: Iterable[Area] = (), **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Residents do not know the grid's names: the address is where exactly, for the officer;
         # the position or the community is what places the report.
         self.fields["address"].help_text = _("For example the building, the street and number, or a shop nearby.")
-        communities = list(communities)
-        if communities:
-            self.fields["community"].set_communities(communities)
-        else:
-            del self.fields["community"]
         # The browser fills these from its geolocation (WGS84); residents never type coordinates.
         for name in ("lon", "lat", "crs"):
             self.fields[name].widget = forms.HiddenInput()
         self.fields["reporter_name"].widget.attrs["autocomplete"] = "name"
 
     def clean(self):
-        data = self.cleaned_data
-        community = data.get("community")
-        address = data.get("address", "")
-        if community is not None and community.name not in address:
-            # Staff and the tracking page see which community the address is in.
-            data["address"] = f"{community.name} {address}".strip()
-        elif data.get("lon") is None and not address and "address" not in self.errors:
-            # Said before the shared form's "tell us where", which does not know the community list.
-            self.add_error("address", WHERE_MISSING)
         data = super().clean()
         data["crs"] = "wgs84"
         return data

@@ -18,18 +18,15 @@ from django.utils.translation import gettext_lazy
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.choices import CaseState, Channel, PhotoKind
-from apps.cases.geocode import geocode_address
 from apps.cases.workflow import Action
+from apps.grid.selectors import community_list
 from apps.workbench.forms import add_domain_error
 from gridops.errors import Conflict, DomainError
 
-from . import selectors
 from .forms import RatingForm, ReopenForm, ResidentReportForm, TrackForm
 
 # Location errors land on the visible address field: residents never see coordinates.
 LOCATION_ALIASES = {"lon": "address", "lat": "address", "crs": "address"}
-
-ADDRESS_NOT_FOUND = gettext_lazy("We could not find this place. Choose the community below, or use your location.")
 
 # How each step reads to a resident (the staff pages use the workflow's verbs).
 PUBLIC_LABELS = {
@@ -78,22 +75,6 @@ def _public_context(case) -> dict:
     }
 
 
-def _report_point(data: dict) -> tuple[float, float]:
-    """Where the report is: the browser's position, else the chosen community's point (found by its
-    code, which no other community shares), else the grid unit its address names."""
-    if data.get("lon") is not None:
-        return data["lon"], data["lat"]
-    if data.get("community") is not None:
-        place = geocode_address(data["community"].code)
-    else:
-        try:
-            place = geocode_address(data["address"])
-        except DomainError:
-            # The geocoder asks for a point on a map; this page has the community list instead.
-            raise DomainError(str(ADDRESS_NOT_FOUND), field="address") from None
-    return place.lon, place.lat
-
-
 def home(request):
     """The report form."""
     categories = case_selectors.category_list()
@@ -105,28 +86,24 @@ def home(request):
         request.POST or None,
         request.FILES or None,
         categories=categories,
-        communities=selectors.community_list(),
+        communities=community_list(),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            lon, lat = _report_point(data)
             case = case_services.case_intake(
                 actor=user if user.is_authenticated else None,
                 channel=Channel.RESIDENT_WEB,
                 category=data["category"],
                 description=data["description"],
-                lon=lon,
-                lat=lat,
-                crs="wgs84",
-                address=data.get("address", ""),
+                **form.location(),
                 photos=data.get("photos") or (),
                 reporter_name=data.get("reporter_name", ""),
                 reporter_phone=data.get("reporter_phone", ""),
             )
         except DomainError as err:
-            add_domain_error(form, err, aliases=LOCATION_ALIASES)
+            form.add_intake_error(err, aliases=LOCATION_ALIASES)
         else:
             return redirect("portal:thanks", code=case.tracking_code)
     context = {

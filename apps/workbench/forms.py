@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.choices import Role
 from apps.accounts.models import Department, User
 from apps.cases.choices import CaseState
+from apps.cases.geocode import NOT_FOUND, area_point
 from apps.cases.models import Category
 from apps.cases.workflow import Action, Requirement
 from apps.grid.coords import CRS
@@ -108,8 +109,41 @@ class CategoryField(forms.ChoiceField):
         return self._by_pk.get(value) if value else None
 
 
+class CommunityField(forms.ChoiceField):
+    """A community (社区) chooser grouped by district and subdistrict; cleans to an `Area`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._by_pk: dict[str, Area] = {}
+
+    def set_communities(self, communities: Iterable[Area]) -> None:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for community in communities:
+            self._by_pk[str(community.pk)] = community
+            subdistrict = community.parent
+            district = subdistrict.parent if subdistrict else None
+            group = " · ".join(area.label for area in (district, subdistrict) if area is not None)
+            groups.setdefault(group, []).append((str(community.pk), community.label))
+        self.choices = [("", _("Choose…")), *groups.items()]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self._by_pk.get(value) if value else None
+
+
 class LocatedReportForm(forms.Form):
-    """What every intake needs: a category, a description, a place, photos."""
+    """What every intake needs: a category, a description, a place, photos.
+
+    The place is the first of: the coordinates, the chosen community, an address that names a grid
+    area or cell. The grid knows no streets: an address it cannot place is kept for the handler, and
+    the community places the report. `location()` gives the place to `case_intake`.
+    """
+
+    # What a form says when no place is given, and when the address names no area or cell.
+    where_missing = _("Say where: type coordinates, choose the community, or name a grid area or cell in the address.")
+    address_not_found = _(
+        "No area or cell of the grid matches this address: choose the community as well, or type coordinates."
+    )
 
     category = CategoryField(label=_("What kind of problem?"))
     description = forms.CharField(
@@ -119,26 +153,65 @@ class LocatedReportForm(forms.Form):
         label=_("Address or landmark"),
         max_length=300,
         required=False,
-        help_text=_("For example a street and number, a building, a bus stop or a community name."),
+        help_text=_(
+            "Places the report only if it names a grid area or cell (its name or code). Any other address, "
+            "such as a street and number, is kept for the handler: then choose the community too."
+        ),
+    )
+    community = CommunityField(
+        label=_("Community"),
+        required=False,
+        help_text=_("Places the report when no coordinates are given; the address is kept as the exact spot."),
     )
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     crs = forms.ChoiceField(label=_("Coordinate system"), choices=CRS_CHOICES, initial="wgs84", required=False)
     photos = PhotosField(label=_("Photos"))
 
-    def __init__(self, *args, categories: Iterable[Category] = (), **kwargs):
+    def __init__(self, *args, categories: Iterable[Category] = (), communities: Iterable[Area] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].set_categories(categories)
+        communities = list(communities)
+        if communities:
+            self.fields["community"].set_communities(communities)
+        else:
+            del self.fields["community"]
 
     def clean(self):
         data = super().clean()
         lon, lat = data.get("lon"), data.get("lat")
+        community = data.get("community")
         if (lon is None) != (lat is None):
             self.add_error("lat" if lat is None else "lon", _("Give both longitude and latitude, or neither."))
-        elif lon is None and not data.get("address") and "address" not in self.errors:
-            self.add_error("address", _("Tell us where: an address or landmark, or use your location."))
+        elif lon is None and community is not None:
+            address = data.get("address", "")
+            if community.name not in address:
+                # The handler reads which community the street is in.
+                data["address"] = f"{community.name} {address}".strip()
+        elif lon is None and not data.get("address") and not {"address", "community"} & set(self.errors):
+            self.add_error("address", self.where_missing)
         data["crs"] = data.get("crs") or "wgs84"
         return data
+
+    def location(self) -> dict:
+        """The place as `case_intake`'s `lon`, `lat`, `crs` and `address`, from a valid form. A chosen
+        community gives its own point (its name may be another community's too); an address alone is
+        geocoded by the service. DomainError if the community has no place on the grid."""
+        data = self.cleaned_data
+        place = {"lon": data.get("lon"), "lat": data.get("lat"), "crs": data["crs"], "address": data.get("address", "")}
+        community = data.get("community")
+        if place["lon"] is None and community is not None:
+            point = area_point(community)
+            if point is None:
+                raise DomainError(_("The grid has no boundary or cell for this community yet."), field="community")
+            place.update(lon=point[0], lat=point[1], crs="wgs84")
+        return place
+
+    def add_intake_error(self, err: DomainError, aliases: dict[str, str] | None = None) -> None:
+        """`add_domain_error`, in this form's words for an address that names no area or cell."""
+        if err.code == NOT_FOUND and "community" in self.fields:
+            err = DomainError(self.address_not_found, field=err.field, code=err.code)
+        add_domain_error(self, err, aliases)
 
 
 class HotlineIntakeForm(LocatedReportForm):
@@ -153,6 +226,7 @@ class HotlineIntakeForm(LocatedReportForm):
         "category",
         "description",
         "address",
+        "community",
         "crs",
         "lon",
         "lat",

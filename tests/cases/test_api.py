@@ -63,6 +63,19 @@ def test_intake_errors_are_400_naming_the_field_and_save_nothing(api_as, cast, c
     assert counts() == before
 
 
+def test_an_address_that_names_no_grid_unit_is_400_with_its_own_code(api_as, cast, category):
+    client = api_as(cast.hotline)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    body = {"category": category.code, "description": "来电反映垃圾", "address": "深南大道6008号"}
+    before = counts()
+    response = client.post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 400, response.content
+    data = response.json()
+    message = "No area or cell of the grid matches this address."
+    assert data == {"detail": message, "code": "address_not_found", "address": [message]}
+    assert counts() == before
+
+
 def test_anonymous_cannot_use_the_case_api(api):
     assert api.get("/api/v1/cases/").status_code in (401, 403)
     assert api.post("/api/v1/cases/", {}, format="json").status_code in (401, 403)

@@ -222,3 +222,29 @@ def test_thanks_page_shows_the_code_in_groups_of_four(client_as, cast, cats):
     groups = [code[:4], code[4:8], code[8:]]
     # No space between the groups: a copied code is the code itself.
     assert '<p class="tracking-code">' + "".join(f'<span class="code-group">{g}</span>' for g in groups) in page
+
+
+def test_with_a_position_the_address_is_not_labelled_with_the_chosen_community(client_as, cast, cats, city):
+    client_as(None).post(reverse("portal:home"), form_data(cats, address=STREET, community=city.community_e.pk))
+    case = Case.objects.get()
+    assert case.cell == city.cell_a and case.address == STREET
+
+
+def test_report_form_queries_do_not_grow_with_communities(client_as, cast, cats, city, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.grid.choices import AreaLevel
+    from tests import factories
+
+    client = client_as(None)
+    url = reverse("portal:home")
+    client.get(url)  # warm the process caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(2, 12):
+        sub = factories.make_area(f"4403050{n:02d}", AreaLevel.SUBDISTRICT, city.district_e, name=f"街道{n}")
+        factories.make_area(f"4403050{n:02d}001", AreaLevel.COMMUNITY, sub, name=f"社区{n}")
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url)
+    assert "社区11" in response.content.decode()
