@@ -62,6 +62,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("grid/", include("apps.grid.urls")),
+    path("work/sla/", include("apps.sla.urls")),
     path("work/", include("apps.workbench.urls")),
     path("report/", include("apps.portal.urls")),
     path("notifications/", include("apps.notify.urls")),

@@ -292,9 +292,7 @@ def _clock_resume(clock: CaseClock, at: datetime) -> None:
 
 def _locked_clock(case) -> CaseClock:
     clock = CaseClock.objects.select_for_update(of=("self",)).select_related("policy").filter(case_id=case.pk).first()
-    if clock is None or not clock.stage:
-        raise Conflict(_("The case has no running time limit."))
-    return clock
+    return _check_running(clock)
 
 
 def _check_visible(actor: User, case) -> None:
@@ -304,16 +302,82 @@ def _check_visible(actor: User, case) -> None:
         raise NotPermitted(_("You cannot act on this case."))
 
 
-def _check_requester(actor: User, case) -> None:
-    if actor.role not in REQUESTER_ROLES and not actor.is_superuser:
+def _has_role(user, roles: frozenset[str]) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or getattr(user, "role", None) in roles
+
+
+def clock_may_request(*, user) -> bool:
+    """May `user`'s role ask to suspend or extend the clock of the cases they see?"""
+    return _has_role(user, REQUESTER_ROLES)
+
+
+def clock_may_resume(*, user) -> bool:
+    """May `user`'s role restart a suspended clock of the cases they see?"""
+    return _has_role(user, REQUESTER_ROLES | APPROVER_ROLES)
+
+
+def clock_may_decide(*, user) -> bool:
+    """May `user`'s role approve or refuse the requests on the cases they see?"""
+    return _has_role(user, APPROVER_ROLES)
+
+
+# The checks below are the services' own; views call them to decide which forms to offer and to
+# answer 403 before they read a request's inputs.
+
+
+def clock_request_check(*, actor: User, case) -> None:
+    """NotPermitted unless `actor` may ask to suspend or extend the clock of `case`."""
+    if not clock_may_request(user=actor):
         raise NotPermitted(_("Only the handler of a case can ask for this."))
     _check_visible(actor, case)
 
 
-def _check_approver(actor: User, case) -> None:
-    if actor.role not in APPROVER_ROLES and not actor.is_superuser:
+def clock_resume_check(*, actor: User, case) -> None:
+    """NotPermitted unless `actor` may resume the suspended clock of `case`."""
+    if not clock_may_resume(user=actor):
+        raise NotPermitted(_("You cannot resume this case's clock."))
+    _check_visible(actor, case)
+
+
+def clock_decide_check(*, actor: User, case) -> None:
+    """NotPermitted unless `actor` may approve or refuse the requests on `case`."""
+    if not clock_may_decide(user=actor):
         raise NotPermitted(_("Only a supervisor of the area can decide this."))
     _check_visible(actor, case)
+
+
+def _check_running(clock: CaseClock | None) -> CaseClock:
+    if clock is None or not clock.stage:
+        raise Conflict(_("The case has no running time limit."))
+    return clock
+
+
+def suspension_request_check(*, case, clock: CaseClock | None) -> None:
+    """Conflict if the clock of `case` cannot be asked to stop now, whatever the reason given."""
+    clock = _check_running(clock)
+    if clock.is_suspended:
+        raise Conflict(_("The clock is already suspended."))
+    if _pending_request(case, RequestKind.SUSPENSION):
+        raise Conflict(_("A suspension request is already waiting for a decision."))
+
+
+def extension_request_check(*, case, clock: CaseClock | None, at: datetime) -> None:
+    """Conflict or DomainError if more time cannot be asked for on `case` at `at`, whatever the
+    amount: no deadline, the deadline has passed, the policy's extensions are used up, or one
+    request is already waiting."""
+    clock = _check_running(clock)
+    if clock.deadline is None:
+        raise Conflict(_("The case has no deadline to extend."))
+    # Exactly at the deadline is still in time; while suspended, the time at the pause counts.
+    if _stage_late(clock, at):
+        raise DomainError(_("The deadline has passed: an extension must be asked for before it."), field="deadline")
+    cap = clock.policy.max_extensions if clock.policy else 0
+    if _approved_extensions(case) >= cap:
+        raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
+    if _pending_request(case, RequestKind.EXTENSION):
+        raise Conflict(_("An extension request is already waiting for a decision."))
 
 
 def _record(case, actor, action: str, note: str, data: dict, at: datetime) -> None:
@@ -333,14 +397,11 @@ def _pending_request(case, kind: str) -> ClockRequest | None:
 @transaction.atomic
 def suspension_request(*, actor: User, case, reason: str, at: datetime | None = None) -> ClockRequest:
     at = at or timezone.now()
-    _check_requester(actor, case)
+    clock_request_check(actor=actor, case=case)
     if not reason.strip():
         raise DomainError(_("Give a reason for the suspension."), field="reason")
     clock = _locked_clock(case)
-    if clock.is_suspended:
-        raise Conflict(_("The clock is already suspended."))
-    if _pending_request(case, RequestKind.SUSPENSION):
-        raise Conflict(_("A suspension request is already waiting for a decision."))
+    suspension_request_check(case=case, clock=clock)
     req = ClockRequest.objects.create(
         case_id=case.pk,
         kind=RequestKind.SUSPENSION,
@@ -378,7 +439,7 @@ def suspension_approve(*, actor: User, request_id: int, note: str = "", at: date
     """Stop the clock from `at`: suspended time does not count."""
     at = at or timezone.now()
     req = _locked_pending(request_id, RequestKind.SUSPENSION)
-    _check_approver(actor, req.case)
+    clock_decide_check(actor=actor, case=req.case)
     clock = _locked_clock(req.case)
     if clock.stage_round != req.stage_round:
         raise Conflict(_("The case has moved to another stage since the request."))
@@ -394,7 +455,7 @@ def suspension_approve(*, actor: User, request_id: int, note: str = "", at: date
 def suspension_refuse(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
     at = at or timezone.now()
     req = _locked_pending(request_id, RequestKind.SUSPENSION)
-    _check_approver(actor, req.case)
+    clock_decide_check(actor=actor, case=req.case)
     req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.REFUSED, actor, at, note
     req.save()
     _record(req.case, actor, "suspension_refuse", note, {"request": req.pk}, at)
@@ -405,9 +466,7 @@ def suspension_refuse(*, actor: User, request_id: int, note: str = "", at: datet
 def suspension_resume(*, actor: User, case, note: str = "", at: datetime | None = None) -> CaseClock:
     """Restart a suspended clock: the deadline moves by the time it stood still."""
     at = at or timezone.now()
-    if actor.role not in REQUESTER_ROLES | APPROVER_ROLES and not actor.is_superuser:
-        raise NotPermitted(_("You cannot resume this case's clock."))
-    _check_visible(actor, case)
+    clock_resume_check(actor=actor, case=case)
     clock = _locked_clock(case)
     if not clock.is_suspended:
         raise Conflict(_("The clock is not suspended."))
@@ -439,7 +498,7 @@ def extension_request(
 ) -> ClockRequest:
     """Ask for more time before the deadline has passed (capped by the policy)."""
     at = at or timezone.now()
-    _check_requester(actor, case)
+    clock_request_check(actor=actor, case=case)
     if not reason.strip():
         raise DomainError(_("Give a reason for the extension."), field="reason")
     if amount <= 0:
@@ -447,8 +506,7 @@ def extension_request(
     if unit not in (LimitUnit.MINUTES, LimitUnit.HOURS, LimitUnit.DAYS):
         raise DomainError(_("Ask for minutes, hours or days."), field="unit")
     clock = _locked_clock(case)
-    if clock.deadline is None:
-        raise Conflict(_("The case has no deadline to extend."))
+    extension_request_check(case=case, clock=clock, at=at)
     keeper = timekeeper_for_clock(clock)
     unit_seconds = UNIT_SECONDS.get(unit, keeper.day_seconds)  # days: days of the stage's basis
     top = MAX_LIMIT_DAYS * keeper.day_seconds // unit_seconds
@@ -458,14 +516,6 @@ def extension_request(
             % {"max": top, "unit": LimitUnit(unit).label, "days": MAX_LIMIT_DAYS},
             field="amount",
         )
-    # Exactly at the deadline is still in time; while suspended, the time at the pause counts.
-    if _stage_late(clock, at):
-        raise DomainError(_("The deadline has passed: an extension must be asked for before it."), field="deadline")
-    cap = clock.policy.max_extensions if clock.policy else 0
-    if _approved_extensions(case) >= cap:
-        raise DomainError(_("This case has had all the extensions its policy allows."), field="amount")
-    if _pending_request(case, RequestKind.EXTENSION):
-        raise Conflict(_("An extension request is already waiting for a decision."))
     req = ClockRequest.objects.create(
         case_id=case.pk,
         kind=RequestKind.EXTENSION,
@@ -493,7 +543,7 @@ def extension_approve(*, actor: User, request_id: int, note: str = "", at: datet
     """Move the deadline (and the warning and escalation points) by the requested time."""
     at = at or timezone.now()
     req = _locked_pending(request_id, RequestKind.EXTENSION)
-    _check_approver(actor, req.case)
+    clock_decide_check(actor=actor, case=req.case)
     clock = _locked_clock(req.case)
     if clock.stage_round != req.stage_round:
         raise Conflict(_("The case has moved to another stage since the request."))
@@ -522,7 +572,7 @@ def extension_approve(*, actor: User, request_id: int, note: str = "", at: datet
 def extension_refuse(*, actor: User, request_id: int, note: str = "", at: datetime | None = None) -> ClockRequest:
     at = at or timezone.now()
     req = _locked_pending(request_id, RequestKind.EXTENSION)
-    _check_approver(actor, req.case)
+    clock_decide_check(actor=actor, case=req.case)
     req.status, req.decided_by, req.decided_at, req.decision_note = RequestStatus.REFUSED, actor, at, note
     req.save()
     _record(req.case, actor, "extension_refuse", note, {"request": req.pk}, at)

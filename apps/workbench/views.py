@@ -27,9 +27,10 @@ from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.cases.choices import CaseState, Channel, PhotoKind
 from apps.cases.workflow import TRANSITIONS, Action
-from apps.grid.selectors import area_ancestors
+from apps.grid.selectors import area_ancestors, community_list
 from apps.sla.calendars import holiday_data_warnings
-from apps.sla.selectors import clock_overdue_q
+from apps.sla.forms import clock_panel_forms
+from apps.sla.selectors import case_sla_panel, clock_overdue_q
 from gridops.errors import Conflict, DomainError, NotPermitted
 
 from .forms import ActionForm, CaseFilterForm, HotlineIntakeForm, PatrolReportForm, add_domain_error
@@ -214,7 +215,7 @@ ACTION_ORDER = [
 ]
 
 
-def _render_detail(request, case, *, bound_forms=None, contact=None, status=200):
+def _render_detail(request, case, *, bound_forms=None, contact=None, status=200, sla_forms=None):
     user = request.user
     bound_forms = bound_forms or {}
     actions = case_selectors.case_actions_for_user(user=user, case=case)
@@ -245,6 +246,8 @@ def _render_detail(request, case, *, bound_forms=None, contact=None, status=200)
         "duplicates": duplicates,
         "contact": contact or case_selectors.case_contact_for_user(user=user, case=case),
         "contact_revealed": contact is not None,
+        # The time-limit panel: its requests and forms are apps.sla's (its views post them).
+        "sla": clock_panel_forms(case_sla_panel(user=user, case=case), bound=sla_forms),
     }
     return render(request, "workbench/case_detail.html", context, status=status)
 
@@ -330,14 +333,13 @@ def case_contact(request, pk: int):
 # --- intake -----------------------------------------------------------------------------------
 
 
-def _intake_kwargs(data: dict) -> dict:
+def _intake_kwargs(form) -> dict:
+    """`case_intake`'s keywords from a valid intake form; DomainError if its community has no place."""
+    data = form.cleaned_data
     return {
         "category": data["category"],
         "description": data["description"],
-        "lon": data.get("lon"),
-        "lat": data.get("lat"),
-        "crs": data.get("crs") or "wgs84",
-        "address": data.get("address", ""),
+        **form.location(),
         "photos": data.get("photos") or (),
     }
 
@@ -345,7 +347,9 @@ def _intake_kwargs(data: dict) -> dict:
 @staff_required(INTAKE_ROLES)
 def hotline_intake(request):
     categories = case_selectors.category_list()
-    form = HotlineIntakeForm(request.POST or None, request.FILES or None, categories=categories)
+    form = HotlineIntakeForm(
+        request.POST or None, request.FILES or None, categories=categories, communities=community_list()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -354,10 +358,10 @@ def hotline_intake(request):
                 channel=Channel.HOTLINE,
                 reporter_name=data.get("reporter_name", ""),
                 reporter_phone=data.get("reporter_phone", ""),
-                **_intake_kwargs(data),
+                **_intake_kwargs(form),
             )
         except DomainError as err:
-            add_domain_error(form, err)
+            form.add_intake_error(err)
         else:
             # Redirect after the report: reloading the page must not report it again.
             return redirect("workbench:intake_done", pk=case.pk)
@@ -367,14 +371,16 @@ def hotline_intake(request):
 @staff_required(PATROL_ROLES)
 def patrol_report(request):
     categories = case_selectors.category_list()
-    form = PatrolReportForm(request.POST or None, request.FILES or None, categories=categories)
+    form = PatrolReportForm(
+        request.POST or None, request.FILES or None, categories=categories, communities=community_list()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         stage = "intake"
         try:
             # Reported and handled on the spot in one step: either both happen or neither.
             with transaction.atomic():
-                case = case_services.case_intake(actor=request.user, channel=Channel.PATROL, **_intake_kwargs(data))
+                case = case_services.case_intake(actor=request.user, channel=Channel.PATROL, **_intake_kwargs(form))
                 if data.get("self_handle"):
                     stage = "self_handle"
                     case = case_services.case_transition(
@@ -395,7 +401,7 @@ def patrol_report(request):
                 if stage == "self_handle"
                 else None
             )
-            add_domain_error(form, err, aliases=aliases)
+            form.add_intake_error(err, aliases=aliases)
         else:
             return redirect("workbench:intake_done", pk=case.pk)
     return render(request, "workbench/intake.html", {"form": form, "patrol": True}, status=400 if form.errors else 200)
