@@ -21,10 +21,13 @@ from apps.accounts.models import User
 from apps.cases import services
 from apps.cases.choices import CaseState, Channel
 from apps.cases.models import Case, Category
+from apps.cases.selectors import case_list_for_user
 from apps.cases.workflow import Action
 from apps.grid.choices import AssignmentKind
 from apps.grid.models import Cell, CellAssignment
 from apps.grid.selectors import cell_responsible_officer
+from apps.sla import services as sla_services
+from apps.sla.choices import LimitUnit, RequestKind
 from gridops.errors import DomainError
 
 DAYS = 60
@@ -32,6 +35,11 @@ OFFICE_HOURS = (8, 20)  # local hours when department staff and grid officers ac
 DEMO_OFFICER = "officer"
 DEMO_OFFICER_SHARE = 0.06  # of the reports fall in the demo officer's cells
 OPEN = (CaseState.REPORTED, CaseState.REGISTERED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RESOLVED)
+# Cases in progress that asked for more time or for the clock to stop (some still waiting for a
+# supervisor's decision: the queue of requests is not empty on a demo's first day).
+TIME_REQUEST_SHARE = 0.35
+EXTENSION_REASONS = ["需协调供电部门停电后施工", "所需配件需从厂家调货", "涉及多个产权单位，需联合处置"]
+SUSPENSION_REASONS = ["连续降雨，暂不具备施工条件", "等待业主委员会表决维修资金使用", "需待区住建局出具鉴定意见"]
 PLACES = [
     "小区东门",
     "十字路口",
@@ -276,7 +284,10 @@ def _play(demo: _Demo, case: Case, outcome: str, at: datetime, master: Case | No
     if outcome == "returned":
         go(Action.RETURN, handler, 30, 600, note="不属于本部门职责，请改派")
         return
-    if not go(Action.ACCEPT, handler, 10, 480) or outcome == "in_progress":
+    if not go(Action.ACCEPT, handler, 10, 480):
+        return
+    if outcome == "in_progress":
+        _ask_for_time(demo, case, handler, at)
         return
     if not go(Action.RESOLVE, handler, 60, 2880, note=rng.choice(RESOLVE_NOTES), photos=[demo.after_photo()]):
         return
@@ -306,6 +317,46 @@ def _play(demo: _Demo, case: Case, outcome: str, at: datetime, master: Case | No
             comment="",
             at=min(at + timedelta(hours=2), demo.now),
         )
+
+
+def _ask_for_time(demo: _Demo, case: Case, handler: User, at: datetime) -> None:
+    """Now and then a handler asks for more time or for the clock to stop, and a supervisor who
+    oversees the case decides (or has not yet)."""
+    rng = demo.rng
+    roll = rng.random()
+    asked = demo.step(at, 30, 600, office_hours=True)
+    if roll >= TIME_REQUEST_SHARE or asked is None:
+        return
+    try:
+        if roll < TIME_REQUEST_SHARE * 0.7:
+            request = sla_services.extension_request(
+                actor=handler,
+                case=case,
+                amount=rng.choice([1, 2, 3]),
+                unit=LimitUnit.DAYS,
+                reason=rng.choice(EXTENSION_REASONS),
+                at=asked,
+            )
+        else:
+            request = sla_services.suspension_request(
+                actor=handler, case=case, reason=rng.choice(SUSPENSION_REASONS), at=asked
+            )
+    except DomainError:  # the deadline has passed, or the policy allows no extension: nothing asked
+        return
+    decided = demo.step(asked, 30, 480, office_hours=True)
+    deciders = [
+        s for s in demo.by_role.get(Role.SUPERVISOR, []) if case_list_for_user(user=s).filter(pk=case.pk).exists()
+    ]
+    if decided is None or not deciders or rng.random() < 0.4:
+        return  # still waiting for a decision
+    supervisor = rng.choice(deciders)
+    extension = request.kind == RequestKind.EXTENSION
+    if rng.random() < 0.8:
+        approve = sla_services.extension_approve if extension else sla_services.suspension_approve
+        approve(actor=supervisor, request_id=request.pk, note="同意", at=decided)
+    else:
+        refuse = sla_services.extension_refuse if extension else sla_services.suspension_refuse
+        refuse(actor=supervisor, request_id=request.pk, note="请按原时限完成", at=decided)
 
 
 def _age(rng: random.Random, outcome: str) -> timedelta:
@@ -381,14 +432,17 @@ def load(*, stdout=None, count: int = 300, seed: int = 20261128) -> None:
 def _replay_sweeps(*, now: datetime) -> int:
     """Run the SLA sweep as the minute beat would have over the demo's past: each warning and
     escalation fires (with its history entry and notifications) in the minute it fell due, not
-    all at the first sweep after loading. Returns the number of alerts."""
+    all at the first sweep after loading. Returns the number of alerts.
+
+    Only what fell due before `now`: an escalation fires once its instant has passed, so one due
+    at exactly `now` is left to the first sweep after loading (replaying it would never end)."""
     from apps.sla.models import CaseClock
     from apps.sla.sweep import sla_sweep
 
     fired = 0
     while True:
         due = (
-            CaseClock.objects.filter(next_check_at__lte=now)
+            CaseClock.objects.filter(next_check_at__lt=now)
             .order_by("next_check_at")
             .values_list("next_check_at", flat=True)
             .first()

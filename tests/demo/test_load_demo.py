@@ -13,6 +13,8 @@ from apps.cases.selectors import case_list_for_user
 from apps.demo.people import DEMO_ACCOUNTS, DEMO_PASSWORD
 from apps.grid.models import Area, Cell
 from apps.grid.selectors import cells_responsible_officers
+from apps.sla.models import ClockRequest
+from apps.sla.selectors import clock_request_list_for_user
 
 
 def test_the_demo_city_is_complete_and_every_demo_login_works(db):
@@ -37,6 +39,10 @@ def test_the_demo_city_is_complete_and_every_demo_login_works(db):
     waiting = Case.objects.filter(state__in=[CaseState.REPORTED, CaseState.REGISTERED])
     recent = waiting.filter(created_at__gte=timezone.now() - timedelta(days=3))
     assert recent.count() > waiting.count() / 2
+    # Some handlers asked for more time or a pause; the city supervisor has requests to decide.
+    pending = clock_request_list_for_user(user=User.objects.get(username="supervisor_city"), status="pending")
+    assert pending.exists()
+    assert ClockRequest.objects.exclude(status="pending").exists()
 
     for username, role, _what in DEMO_ACCOUNTS:
         assert User.objects.get(username=username).role == role
