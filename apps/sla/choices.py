@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -44,7 +45,8 @@ class RequestKind(models.TextChoices):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    # "Pending" alone is the outbox's word (待发送): a request waits for a decision.
+    PENDING = "pending", pgettext_lazy("clock request", "Pending")
     APPROVED = "approved", _("Approved")
     REFUSED = "refused", _("Refused")
     ENDED = "ended", _("Ended")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 from apps.sla import selectors, services
-from apps.sla.choices import RequestStatus, SlaStatus
+from apps.sla.choices import SlaStatus
 
 register = template.Library()
 
@@ -30,9 +29,7 @@ def clock_status_badge(status: dict):
 
 @register.simple_tag
 def request_status_badge(req):
-    # "Pending" alone is the notifications' word too (待发送); a request waits for a decision.
-    label = _("Waiting for a decision") if req.status == RequestStatus.PENDING else req.get_status_display()
-    return format_html('<span class="badge req-{}">{}</span>', req.status, label)
+    return format_html('<span class="badge req-{}">{}</span>', req.status, req.get_status_display())
 
 
 @register.simple_tag(takes_context=True)
