@@ -79,7 +79,7 @@ def test_handler_asks_for_more_time_from_the_page_and_sees_it_pending(client_as,
     )
     html = client.get(response["Location"]).content.decode()
     assert 'class="msg-success"' in html
-    assert "Waiting for a decision" in html and "需要吊车" in html
+    assert ">Pending<" in html and "需要吊车" in html
     # One waits already: no second form, and the page says why.
     assert reverse("sla:extension_request", args=[case.pk]) not in html
     assert "An extension request is already waiting for a decision." in html
