@@ -8,6 +8,47 @@ from gridops.admin import ReadOnlyAdmin
 
 from .calendars import calendar_touch, holiday_data_warnings
 from .models import BusinessCalendar, CalendarDay, CaseClock, ClockRequest, SlaAlert, SlaPolicy, StageRecord
+from .reschedule import clocks_reschedule_after_commit
+
+# The fields of a calendar that move the deadlines counted on it (besides its days).
+RESCHEDULE_FIELDS = frozenset({"work_periods", "use_public_holidays", "is_default"})
+
+
+class RecomputeNoticeMixin:
+    """After a save or delete that changed a calendar, tells the user (below Django's own message)
+    that the deadlines running on it are being recomputed: `calendar_touch` (a day saved or
+    deleted) or the calendar's admin (its hours) has the recomputation run after the commit."""
+
+    def recomputing(self, request, calendar: BusinessCalendar | None) -> None:
+        if calendar is not None:
+            request._sla_recomputing = {**getattr(request, "_sla_recomputing", {}), calendar.pk: calendar}
+
+    def tell_recomputing(self, request) -> None:
+        for calendar in getattr(request, "_sla_recomputing", {}).values():
+            messages.info(
+                request,
+                _(
+                    "The deadlines of the cases whose time counts on the calendar “%(name)s” are being "
+                    "recomputed for the changed calendar. Warnings and escalations already sent stay as they were."
+                )
+                % {"name": calendar.name},
+            )
+        request._sla_recomputing = {}
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        self.tell_recomputing(request)
+        return response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        self.tell_recomputing(request)
+        return response
+
+    def response_delete(self, request, obj_display, obj_id):
+        response = super().response_delete(request, obj_display, obj_id)
+        self.tell_recomputing(request)
+        return response
 
 
 class CalendarDayInline(admin.TabularInline):
@@ -23,9 +64,49 @@ class HolidayDataWarningMixin:
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
+class BusinessCalendarAdmin(RecomputeNoticeMixin, HolidayDataWarningMixin, admin.ModelAdmin):
     list_display = ["code", "name", "is_default", "use_public_holidays", "updated_at"]
     inlines = [CalendarDayInline]
+
+    def save_model(self, request, obj, form, change):
+        # Compared with the row, not with the form's initial values: another administrator may
+        # have changed the calendar since this form was opened.
+        before = BusinessCalendar.objects.filter(pk=obj.pk).values(*RESCHEDULE_FIELDS).first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:  # a new calendar: only as the default can it count for running stages
+            request._sla_calendar_changed = {"is_default"} if obj.is_default else set()
+        else:
+            request._sla_calendar_changed = {name for name in RESCHEDULE_FIELDS if before[name] != getattr(obj, name)}
+
+    def save_related(self, request, form, formsets, change):
+        """The days of the inline have their calendar's running deadlines recomputed as they are
+        saved (`CalendarDay.save`); the calendar's own hours and flags do here. A new calendar
+        counts for running stages only if it becomes the default."""
+        super().save_related(request, form, formsets, change)
+        calendar = form.instance
+        fields_changed = getattr(request, "_sla_calendar_changed", set())
+        if not (fields_changed or any(formset.has_changed() for formset in formsets)):
+            return
+        clocks_reschedule_after_commit(calendar_id=calendar.pk)
+        if "is_default" in fields_changed and not calendar.is_default:
+            # Its policies without a calendar of their own now count on the built-in calendar.
+            clocks_reschedule_after_commit(calendar_id=None)
+        if change or calendar.is_default:
+            self.recomputing(request, calendar)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._default_deleted([obj])
+
+    def delete_queryset(self, request, queryset):
+        calendars = list(queryset)
+        super().delete_queryset(request, queryset)
+        self._default_deleted(calendars)
+
+    def _default_deleted(self, calendars) -> None:
+        # Stages without a policy (deleted while they ran) counted on it: the built-in calendar now.
+        if any(calendar.is_default for calendar in calendars):
+            clocks_reschedule_after_commit(calendar_id=None)
 
     def get_deleted_objects(self, objs, request):
         """Policies without a calendar of their own count in the default one: it is kept while they
@@ -46,9 +127,9 @@ class BusinessCalendarAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
+class CalendarDayAdmin(RecomputeNoticeMixin, HolidayDataWarningMixin, admin.ModelAdmin):
     """Saving or deleting a day moves its calendar's `updated_at` (see the model): every process
-    rebuilds the calendar."""
+    rebuilds the calendar, and the deadlines running on it are recomputed after the commit."""
 
     list_display = ["date", "calendar", "is_workday", "note"]
     list_filter = ["calendar", "is_workday"]
@@ -56,8 +137,16 @@ class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and not form.has_changed():
+            return
+        self.recomputing(request, obj.calendar)
         if change and "calendar" in form.changed_data:  # the calendar it left changes too
             calendar_touch(calendar_id=form.initial["calendar"])
+            self.recomputing(request, BusinessCalendar.objects.filter(pk=form.initial["calendar"]).first())
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self.recomputing(request, obj.calendar)
 
     def delete_queryset(self, request, queryset):
         # "Delete selected" deletes in bulk, without the model's delete().
@@ -65,6 +154,9 @@ class CalendarDayAdmin(HolidayDataWarningMixin, admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for calendar_id in calendar_ids:
             calendar_touch(calendar_id=calendar_id)
+        for calendar in BusinessCalendar.objects.filter(pk__in=calendar_ids):
+            self.recomputing(request, calendar)
+        self.tell_recomputing(request)  # the bulk action has no response_* hook
 
 
 @admin.register(SlaPolicy)

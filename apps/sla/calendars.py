@@ -45,6 +45,10 @@ def calendar_get(*, calendar_id: int | None = None) -> WorkCalendar:
     cached = _cache.get(row["id"])
     if cached and cached[0] == row["updated_at"]:
         return cached[1]
+    return _build(row)
+
+
+def _build(row: dict) -> WorkCalendar:
     overrides = dict(CalendarDay.objects.filter(calendar_id=row["id"]).values_list("date", "is_workday"))
     built = WorkCalendar(
         periods=row["work_periods"], overrides=overrides, use_public_holidays=row["use_public_holidays"]
@@ -69,11 +73,25 @@ def timekeeper_for_clock(clock) -> WorkCalendar | ClockTime:
 
 
 def calendar_touch(*, calendar_id: int) -> None:
-    """Mark a calendar changed (after editing its days) so every process reloads it."""
+    """Mark a calendar changed (after editing its days) so every process reloads it, and have the
+    deadlines of the stages running on it recomputed once the transaction commits
+    (`apps.sla.reschedule`)."""
     from django.utils import timezone
+
+    from .reschedule import clocks_reschedule_after_commit
 
     BusinessCalendar.objects.filter(pk=calendar_id).update(updated_at=timezone.now())
     _rows.clear()
+    clocks_reschedule_after_commit(calendar_id=calendar_id)
+
+
+def calendar_get_fresh(*, calendar_id: int | None = None) -> WorkCalendar:
+    """`calendar_get` as the database has it now, not as this process's cache last saw it: another
+    process's change reaches the cache only after a few seconds, and one made within the same
+    instant as the cached build (a frozen clock) would not move `updated_at`."""
+    _rows.clear()
+    row = _rows.get().get(calendar_id or None)
+    return _BUILTIN if row is None else _build(row)
 
 
 def cache_clear() -> None:

@@ -62,6 +62,11 @@ class BusinessCalendar(models.Model):
     Days come from China's public-holiday schedule (library `chinesecalendar`) unless a
     `CalendarDay` override says otherwise; years the library does not know fall back to
     weekends plus overrides.
+
+    The deadlines of running stages are computed on the calendar as it was when they started; a
+    change of its days (`calendar_touch`) or, in the admin, of its hours or flags has them
+    recomputed (`apps.sla.reschedule`). After changing the hours otherwise, run
+    `manage.py sla_reschedule CODE`.
     """
 
     code = models.CharField(_("code"), max_length=32, unique=True)
@@ -129,7 +134,8 @@ class CalendarDay(models.Model):
         return f"{self.date} {'+' if self.is_workday else '-'}"
 
     # Every process keeps its calendars until the calendar's `updated_at` moves: a day saved or
-    # deleted anywhere (admin, shell, fixtures) moves it. Bulk writes must call `calendar_touch`.
+    # deleted anywhere (admin, shell, fixtures) moves it, and has the deadlines running on the
+    # calendar recomputed after the commit (`apps.sla.reschedule`). Bulk writes must call `calendar_touch`.
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         self._touch()

@@ -330,7 +330,9 @@ def clock_may_decide(*, user) -> bool:
 def clock_request_check(*, actor: User, case) -> None:
     """NotPermitted unless `actor` may ask to suspend or extend the clock of `case`."""
     if not clock_may_request(user=actor):
-        raise NotPermitted(_("Only the staff working on a case (its handler, grid officer or dispatcher) can ask for this."))
+        raise NotPermitted(
+            _("Only the staff working on a case (its handler, grid officer or dispatcher) can ask for this.")
+        )
     _check_visible(actor, case)
 
 

@@ -6,10 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from apps.cases.models import Category
+from apps.cases.models import Case, Category
 from apps.cases.services import case_intake, case_transition
-from apps.sla.calendars import cache_clear
-from apps.sla.models import BusinessCalendar, SlaPolicy
+from apps.sla.calendars import cache_clear, calendar_get
+from apps.sla.models import BusinessCalendar, CaseClock, SlaPolicy
+from apps.sla.services import _schedule
 from apps.sla.worktime import TZ
 from tests.conftest import LAT_A, LON_A
 
@@ -96,3 +97,40 @@ def dispatched_case(make_case, cast, city, policy):
         return case
 
     return make
+
+
+def make_running_clocks(category, city, policy, n: int, at: datetime | None = None) -> list[int]:
+    """n dispatched cases (bulk, without the workflow) in their handle stage since `at` (Monday
+    2026-11-23 16:00), 4 working hours, scheduled on the default calendar as it is now."""
+    at = at or local(2026, 11, 23, 16, 0)
+    cases = Case.objects.bulk_create(
+        [
+            Case(
+                tracking_code=f"RS{i:08d}",
+                channel="hotline",
+                category=category,
+                description="reschedule",
+                lon=114.005,
+                lat=22.505,
+                cell=city.cell_a,
+                area=city.community_d,
+                area_path=city.community_d.path,
+                state="dispatched",
+                department=city.dept_x,
+                created_at=at,
+            )
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
+    keeper = calendar_get()
+    clocks = []
+    for case in cases:
+        clock = CaseClock(
+            case=case, policy=policy, stage="handle", stage_round=1, stage_started_at=at, running_since=at
+        )
+        clock.limit_seconds = 4 * 3600
+        _schedule(clock, keeper, policy)
+        clocks.append(clock)
+    CaseClock.objects.bulk_create(clocks, batch_size=1000)
+    return [c.pk for c in cases]

@@ -123,7 +123,10 @@ def test_who_may_not_ask_gets_403_before_the_input_is_read(client_as, cast, case
     for who in (cast.supervisor_d, cast.hotline):
         response = client_as(who).post(reverse("sla:extension_request", args=[case.pk]), {})
         assert response.status_code == 403
-        assert "Only the staff working on a case (its handler, grid officer or dispatcher) can ask for this." in response.content.decode()
+        assert (
+            "Only the staff working on a case (its handler, grid officer or dispatcher) can ask for this."
+            in response.content.decode()
+        )
     assert reverse("sla:extension_request", args=[case.pk]) not in page(client_as(cast.supervisor_d), case)
     assert not ClockRequest.objects.filter(case=case).exists()
 
