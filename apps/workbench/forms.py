@@ -241,7 +241,12 @@ class PatrolReportForm(LocatedReportForm):
     handle_note = forms.CharField(
         label=_("What did you do?"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    after_photos = PhotosField(label=_("Photos of the result"))
+    # On patrol the officer is on the spot: the phone opens its camera, as on the resident's form.
+    after_photos = PhotosField(label=_("Photos of the result"), attrs={"capture": "environment"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photos"].widget.attrs["capture"] = "environment"
 
     def clean(self):
         data = super().clean()
