@@ -99,17 +99,15 @@ def dispatched_case(make_case, cast, city, policy):
     return make
 
 
-def make_running_clocks(category, city, policy, n: int, at: datetime | None = None) -> list[int]:
-    """n dispatched cases (bulk, without the workflow) in their handle stage since `at` (Monday
-    2026-11-23 16:00), 4 working hours, scheduled on the default calendar as it is now."""
-    at = at or local(2026, 11, 23, 16, 0)
-    cases = Case.objects.bulk_create(
+def bulk_dispatched_cases(category, city, n: int, *, prefix: str, at: datetime) -> list[Case]:
+    """n cases dispatched to department X, written in bulk without the workflow (no clock, no history)."""
+    return Case.objects.bulk_create(
         [
             Case(
-                tracking_code=f"RS{i:08d}",
+                tracking_code=f"{prefix}{i:08d}",
                 channel="hotline",
                 category=category,
-                description="reschedule",
+                description=prefix.lower(),
                 lon=114.005,
                 lat=22.505,
                 cell=city.cell_a,
@@ -123,6 +121,13 @@ def make_running_clocks(category, city, policy, n: int, at: datetime | None = No
         ],
         batch_size=1000,
     )
+
+
+def make_running_clocks(category, city, policy, n: int, at: datetime | None = None) -> list[int]:
+    """n dispatched cases (bulk, without the workflow) in their handle stage since `at` (Monday
+    2026-11-23 16:00), 4 working hours, scheduled on the default calendar as it is now."""
+    at = at or local(2026, 11, 23, 16, 0)
+    cases = bulk_dispatched_cases(category, city, n, prefix="RS", at=at)
     keeper = calendar_get()
     clocks = []
     for case in cases:

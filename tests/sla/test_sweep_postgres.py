@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import connection, connections
 from django.utils import timezone
 
-from apps.cases.models import Case, CaseEvent
+from apps.cases.models import CaseEvent
 from apps.sla.models import CaseClock, SlaAlert
 from apps.sla.sweep import SweepResult, sla_sweep
+
+from .conftest import bulk_dispatched_cases
 
 pytestmark = [
     pytest.mark.postgres,
@@ -24,26 +26,7 @@ N = 2000
 
 def make_due_cases(category, city, n: int, now) -> None:
     """n open cases whose warning and three escalation points are all in the past."""
-    cases = Case.objects.bulk_create(
-        [
-            Case(
-                tracking_code=f"RACE{i:08d}",
-                channel="hotline",
-                category=category,
-                description="race",
-                lon=114.005,
-                lat=22.505,
-                cell=city.cell_a,
-                area=city.community_d,
-                area_path=city.community_d.path,
-                state="dispatched",
-                department=city.dept_x,
-                created_at=now - timedelta(days=2),
-            )
-            for i in range(n)
-        ],
-        batch_size=1000,
-    )
+    cases = bulk_dispatched_cases(category, city, n, prefix="RACE", at=now - timedelta(days=2))
     t = now - timedelta(hours=10)
     CaseClock.objects.bulk_create(
         [
