@@ -76,6 +76,16 @@ def test_inbox_page_shows_unread_count(client, filled, django_assert_max_num_que
     assert "C0059" in res.content.decode()
 
 
+def test_inbox_pages_keep_the_unread_filter(client, filled):
+    client.force_login(filled.handler_x)
+    notify(filled.handler_x, 60)
+    html = client.get(reverse("notify:inbox") + "?unread=1").content.decode()
+    assert 'href="?unread=1&amp;page=2"' in html
+    html = client.get(reverse("notify:inbox") + "?unread=1&page=2").content.decode()
+    assert 'href="?unread=1&amp;page=1"' in html
+    assert "unread=1" not in client.get(reverse("notify:inbox") + "?page=2").content.decode().split('class="pager"')[1]
+
+
 def test_inbox_page_marks_all_read(client, filled):
     client.force_login(filled.handler_x)
     res = client.post(reverse("notify:read-all"))
