@@ -20,7 +20,7 @@ the rows are inserted one by one, in order, in a transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -231,3 +231,43 @@ class RowReader:
             found.append(model.from_db(self.using, attnames, row[start:end]))
             start = end
         return found
+
+
+def rows_update(
+    objs: Sequence[Model], fields: Sequence[str], *, also: dict | None = None, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Write `fields` of saved instances of one model in one UPDATE … FROM a table of their values,
+    matched by primary key (`QuerySet.bulk_update` builds a CASE per row and field). `also`: fields
+    set to one value in every row. PostgreSQL gets the values as one typed array per column
+    (`unnest`: a parameter per column whatever the number of rows, NULLs typed); elsewhere as VALUES."""
+    if not objs:
+        return
+    connection = connections[using]
+    meta = type(objs[0])._meta
+    q = connection.ops.quote_name
+    table = q(meta.db_table)
+    key, columns = meta.pk, [meta.get_field(name) for name in fields]
+    names = ", ".join(q(f.column) for f in (key, *columns))
+    sets = [f"{q(f.column)} = v.{q(f.column)}" for f in columns]
+    set_params = []
+    for name, value in (also or {}).items():
+        field = meta.get_field(name)
+        sets.append(f"{q(field.column)} = %s")
+        set_params.append(field.get_db_prep_save(value, connection))
+    update = f"UPDATE {table} SET {', '.join(sets)}"
+    match = f"WHERE {table}.{q(key.column)} = v.{q(key.column)}"
+
+    def values(field):
+        return [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objs]
+
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (key, *columns))
+        sql = f"{update} FROM unnest({arrays}) AS v({names}) {match}"
+        params = [*set_params, *(values(f) for f in (key, *columns))]
+    else:
+        row = f"({', '.join(['%s'] * (len(columns) + 1))})"
+        sql = f"WITH v({names}) AS (VALUES {', '.join([row] * len(objs))}) {update} FROM v {match}"
+        by_column = [values(f) for f in (key, *columns)]
+        params = [value for row_values in zip(*by_column, strict=True) for value in row_values] + set_params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

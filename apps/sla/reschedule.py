@@ -39,10 +39,11 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from gridops.db import rows_update
 from gridops.localcache import DEFAULT_SECONDS
 
 from .calendars import calendar_get_fresh
@@ -118,7 +119,7 @@ def clocks_reschedule(*, calendar_id: int | None, batch_size: int = BATCH_SIZE) 
             for clock in clocks:
                 clock.policy = policies.get(clock.policy_id)
             moved = [clock for clock in clocks if _recompute(clock, keeper)]
-            _save_points(moved)
+            rows_update(moved, POINTS, also={"updated_at": timezone.now()})
         result.checked += len(clocks)
         result.moved += len(moved)
         if len(clocks) < batch_size:
@@ -133,33 +134,6 @@ def _recompute(clock: CaseClock, keeper) -> bool:
     before = [getattr(clock, name) for name in POINTS]
     _schedule(clock, keeper, clock.policy)
     return [getattr(clock, name) for name in POINTS] != before
-
-
-def _save_points(clocks: list[CaseClock]) -> None:
-    """One UPDATE for the batch: FROM unnest(arrays) on PostgreSQL (seven parameters whatever the
-    batch's size), FROM (VALUES …) elsewhere, as the sweep writes its flags."""
-    if not clocks:
-        return
-    table = connection.ops.quote_name(CaseClock._meta.db_table)
-    columns = ", ".join(POINTS)
-    assignments = ", ".join(f"{name} = v.{name}" for name in POINTS)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    update = f"UPDATE {table} SET {assignments}, updated_at = %s"
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(["%s::bigint[]", *["%s::timestamptz[]"] * len(POINTS)])
-        sql = f"{update} FROM unnest({arrays}) AS v(case_id, {columns}) WHERE {table}.case_id = v.case_id"
-        params = [now, [c.case_id for c in clocks], *([getattr(c, name) for c in clocks] for name in POINTS)]
-    else:
-        row = f"({', '.join(['%s'] * (len(POINTS) + 1))})"
-        values = ", ".join([row] * len(clocks))
-        sql = f"WITH v(case_id, {columns}) AS (VALUES {values}) {update} FROM v WHERE {table}.case_id = v.case_id"
-        params = []
-        for clock in clocks:
-            params.append(clock.case_id)
-            params += [connection.ops.adapt_datetimefield_value(getattr(clock, name)) for name in POINTS]
-        params.append(now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 # ---------------------------------------------------------------- after a change

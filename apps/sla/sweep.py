@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from gridops.db import rows_update
 
 from .choices import MAX_ESCALATION_LEVEL, AlertKind
 from .models import CaseClock, SlaAlert
@@ -71,7 +72,7 @@ def _process(clocks: list[CaseClock], now: datetime, result: SweepResult) -> Non
                     clock.warned = True
         clock.next_check_at = clock_next_check(clock)
     inserted = _insert_alerts(wanted, now)
-    _save_flags(clocks)
+    rows_update(clocks, ["warned", "escalation_level", "next_check_at"])  # one UPDATE for the batch
     fired = [w for w in wanted if (w[0].case_id, w[0].stage_round, w[1], w[2]) in inserted]
     if not fired:
         return
@@ -82,28 +83,6 @@ def _process(clocks: list[CaseClock], now: datetime, result: SweepResult) -> Non
             result.escalations += 1
             result.by_level[level] += 1
     _announce(fired, now)
-
-
-def _save_flags(clocks: list[CaseClock]) -> None:
-    """One UPDATE … FROM (VALUES …) for the batch (Django's bulk_update builds a CASE per row and field)."""
-    table = connection.ops.quote_name(CaseClock._meta.db_table)
-    ts = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
-    rows, params = [], []
-    for c in clocks:
-        rows.append(f"(%s, %s, %s, {ts})")
-        params += [
-            c.case_id,
-            c.warned,
-            c.escalation_level,
-            connection.ops.adapt_datetimefield_value(c.next_check_at) if c.next_check_at else None,
-        ]
-    sql = (
-        f"WITH v(case_id, warned, level, next_check) AS (VALUES {', '.join(rows)}) "
-        f"UPDATE {table} SET warned = v.warned, escalation_level = v.level, next_check_at = v.next_check "
-        f"FROM v WHERE {table}.case_id = v.case_id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def _insert_alerts(wanted, now: datetime) -> set[tuple[int, int, str, int]]:

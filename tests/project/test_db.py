@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.cases.models import Case, CaseEvent
 from apps.notify.models import Notification
 from apps.sla.models import CaseClock
-from gridops.db import RowBatch, RowReader
+from gridops.db import RowBatch, RowReader, rows_update
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,31 @@ def test_transaction_rollback_undoes_a_batch_written_inside_it(city, category):
         batch.write()
         raise RuntimeError
     assert Case.objects.count() == before
+
+
+def test_rows_update_writes_the_given_fields_of_each_row_in_one_statement(city, category, django_assert_num_queries):
+    at = timezone.now()
+    cases = [_case(category, city.cell_a, tracking_code=f"UPD{i:09d}") for i in range(3)]
+    for case in cases:
+        case.save()
+    clocks = CaseClock.objects.bulk_create(
+        [CaseClock(case=c, stage="handle", running_since=at, deadline=at, next_check_at=at) for c in cases]
+    )
+    first, second, untouched = clocks
+    first.warned, first.escalation_level, first.next_check_at = True, 2, at + timedelta(hours=1)
+    second.warned, second.escalation_level, second.next_check_at = False, 1, None  # NULL in a typed column
+    first.deadline = second.deadline = at + timedelta(days=9)  # not among the fields: not written
+    stamp = at + timedelta(minutes=5)
+    with django_assert_num_queries(1):
+        rows_update([first, second], ["warned", "escalation_level", "next_check_at"], also={"updated_at": stamp})
+
+    got = {c.pk: c for c in CaseClock.objects.all()}
+    assert (got[first.pk].warned, got[first.pk].escalation_level, got[first.pk].next_check_at) == (
+        True,
+        2,
+        at + timedelta(hours=1),
+    )
+    assert (got[second.pk].warned, got[second.pk].escalation_level, got[second.pk].next_check_at) == (False, 1, None)
+    assert got[first.pk].deadline == at and got[second.pk].updated_at == stamp
+    assert got[untouched.pk].escalation_level == 0 and got[untouched.pk].next_check_at == at
+    assert got[untouched.pk].updated_at != stamp
