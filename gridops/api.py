@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
@@ -13,6 +15,30 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gridops.errors import DomainError
+
+
+@functools.cache
+def _shared_instance(serializer_class):
+    instance = serializer_class()
+    if not instance.fields:  # a cached property: built now, once, before threads share it
+        raise TypeError(f"{serializer_class.__name__} has no fields")
+    return instance
+
+
+def shared_validate(serializer_class, data) -> dict:
+    """What `serializer_class(data=data)` validates to, or its `ValidationError` (HTTP 400 naming
+    each field and its reasons), with one instance of the serializer per class and process.
+
+    For endpoints that run many times a second (intake): building a serializer deep-copies its
+    declared fields (a third of a millisecond for intake's ten), while validating with an instance
+    leaves it as it was. Only for input serializers that read no context (no request)."""
+    return _shared_instance(serializer_class).run_validation(data)
+
+
+def shared_represent(serializer_class, instance) -> dict:
+    """`serializer_class(instance).data`, with one instance of the serializer per class and process
+    (see `shared_validate`). Only for output serializers that read no context."""
+    return _shared_instance(serializer_class).to_representation(instance)
 
 
 class StaffOnlyFieldsMixin:

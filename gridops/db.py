@@ -10,7 +10,10 @@ them as one statement of data-modifying CTEs: one round trip, atomic by itself.
     case = batch.add(Case(...))
     event = batch.add(CaseEvent(case=case, ...))     # refers to the unsaved case
     batch.after_write(lambda: ...)                    # runs once every row has its key
+    nearby = batch.select("SELECT id, … FROM … WHERE …", {"q_lat": …})
     batch.write()
+    nearby.rows                                       # as the database was before the batch
+
 
 The rows are the models' own instances; the columns and values come from their fields, as
 `QuerySet.bulk_create` takes them (defaults, `auto_now_add`, JSON), and like `bulk_create` the
@@ -20,17 +23,26 @@ the rows are inserted one by one, in order, in a transaction.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
 
 _sql_cache: dict[tuple, str] = {}
 MAX_SHAPES = 256
+
+
+class Selected:
+    """The rows of a SELECT answered with a batch's write (`RowBatch.select`); `rows` once written."""
+
+    def __init__(self, sql: str, params: dict) -> None:
+        self.sql, self.params = sql, params
+        self.rows: list[tuple] | None = None
 
 
 class RowBatch:
@@ -43,6 +55,7 @@ class RowBatch:
         self.using = using
         self.rows: list[Model] = []
         self._after: list[Callable[[], None]] = []
+        self.selected: Selected | None = None
 
     def add(self, obj: M) -> M:
         if obj.pk is not None and not obj._state.adding:
@@ -55,24 +68,70 @@ class RowBatch:
         with `transaction.on_commit`, which needs the ids)."""
         self._after.append(callback)
 
+    def select(self, sql: str, params: dict) -> Selected:
+        """A SELECT answered with the write, as the database was before the batch's rows: on
+        PostgreSQL it is part of the write's statement (a round trip saved: intake's duplicate
+        search), elsewhere it runs just before the inserts. One per batch; named parameters
+        (`%(name)s`) whose names do not start with "p"; its first column is never NULL."""
+        if self.selected is not None:
+            raise ValueError("a batch answers one SELECT")
+        if any(name.startswith("p") for name in params):
+            raise ValueError("the SELECT's parameter names must not start with 'p'")
+        self.selected = Selected(sql, params)
+        return self.selected
+
     def write(self) -> None:
+        connection = connections[self.using]
+        selected = self.selected
         if self.rows:
-            connection = connections[self.using]
             links = _links(self.rows)  # also refuses a row that refers to one added after it
             if connection.vendor != "postgresql":
                 with transaction.atomic(using=self.using):
+                    if selected is not None:
+                        selected.rows = _fetch(connection, selected)
                     for obj in self.rows:  # bulk_create takes the keys of the rows saved before
                         type(obj)._base_manager.using(self.using).bulk_create([obj])
             elif connection.in_atomic_block:
                 # A savepoint: a failure leaves the caller's transaction usable (intake retries
                 # a clashing tracking code).
                 with transaction.atomic(using=self.using):
-                    _insert_as_one(self.rows, links, connection)
+                    _insert_as_one(self.rows, links, connection, selected)
             else:
-                _insert_as_one(self.rows, links, connection)  # one statement: atomic by itself
+                _insert_as_one(self.rows, links, connection, selected)  # one statement: atomic by itself
+        elif selected is not None:
+            selected.rows = _fetch(connection, selected)
         callbacks, self._after = self._after, []
         for callback in callbacks:
             callback()
+
+
+# Fields whose value goes to the database as it is when it is of this exact Python type (or None):
+# their `pre_save` reads the attribute and their `get_db_prep_save` only converts other types.
+_PLAIN_TYPES = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.FloatField: float,
+    models.BooleanField: bool,
+}
+_INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+@functools.cache
+def _plan(model: type[Model]) -> tuple[tuple, tuple]:
+    """A model's (field, attname, plain type or None) per concrete field, and its foreign keys."""
+    fields = []
+    for field in model._meta.concrete_fields:
+        plain = _PLAIN_TYPES.get(type(field))
+        if type(field) in (models.ForeignKey, models.OneToOneField) and isinstance(field.target_field, _INTEGER_KEYS):
+            plain = int
+        fields.append((field, field.attname, plain))
+    keys = tuple(f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one)
+    return tuple(fields), keys
 
 
 def _links(rows: list[Model]) -> list[dict[str, tuple[int, object]]]:
@@ -82,9 +141,7 @@ def _links(rows: list[Model]) -> list[dict[str, tuple[int, object]]]:
     found = []
     for i, obj in enumerate(rows):
         links = {}
-        for field in obj._meta.concrete_fields:
-            if not field.many_to_one and not field.one_to_one:
-                continue
+        for field in _plan(type(obj))[1]:
             target = field.get_cached_value(obj, None)
             if target is None or target.pk is not None or id(target) not in position:
                 continue
@@ -96,24 +153,36 @@ def _links(rows: list[Model]) -> list[dict[str, tuple[int, object]]]:
     return found
 
 
-def _insert_as_one(rows: list[Model], links: list[dict], connection) -> None:
+def _fetch(connection, selected: Selected) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(selected.sql, selected.params)
+        return cursor.fetchall()
+
+
+def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: Selected | None = None) -> None:
     """WITH r0 AS (INSERT … RETURNING id), r1 AS (INSERT … VALUES (…, (SELECT id FROM r0), …)), …
-    SELECT the new ids; the SQL text is built once per shape of batch."""
+    SELECT the new ids; the SQL text is built once per shape of batch. With a SELECT, it is one
+    more CTE (which, like every part of the statement, sees the rows as they were before it),
+    joined to the ids: a row per row it finds (at least one, NULLs when it finds none)."""
     shape = []
     params: dict[str, object] = {}
     times: dict[datetime, str] = {}  # a report's rows share its instant: one parameter for it
     for obj, linked in zip(rows, links, strict=True):
-        fields = [
-            f
-            for f in obj._meta.concrete_fields
-            if not f.primary_key or f.attname in linked or getattr(obj, f.attname) is not None
-        ]
-        values = []
-        for field in fields:
-            if field.attname in linked:
-                values.append(f"(SELECT id FROM r{linked[field.attname][0]})")
+        attnames, values = [], []
+        for field, attname, plain in _plan(type(obj))[0]:
+            if attname in linked:
+                attnames.append(attname)
+                values.append(f"(SELECT id FROM r{linked[attname][0]})")
                 continue
-            value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            if field.primary_key and getattr(obj, attname) is None:
+                continue
+            attnames.append(attname)
+            if plain is None:
+                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+            else:
+                value = getattr(obj, attname)
+                if value is not None and type(value) is not plain:
+                    value = field.get_db_prep_save(field.pre_save(obj, True), connection)
             literal = _literal(value)
             if literal is not None:
                 values.append(literal)
@@ -125,16 +194,25 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection) -> None:
                 if isinstance(value, datetime):
                     times[value] = name
             values.append(f"%({name})s")
-        shape.append((type(obj), tuple(f.attname for f in fields), tuple(values)))
-    key = (connection.alias, tuple(shape))
+        shape.append((type(obj), tuple(attnames), tuple(values)))
+    select = selected.sql if selected is not None else None
+    key = (connection.alias, tuple(shape), select)
     sql = _sql_cache.get(key)
     if sql is None:
         if len(_sql_cache) >= MAX_SHAPES:  # a handful in practice; never let it grow without end
             _sql_cache.clear()
-        sql = _sql_cache[key] = _compose(shape, connection)
+        sql = _sql_cache[key] = _compose(shape, connection, select)
+    if selected is not None:
+        params.update(selected.params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = cursor.fetchone()
+        if selected is None:
+            ids = cursor.fetchone()
+        else:
+            found = cursor.fetchall()
+            n = len(rows)
+            ids = found[0][:n]
+            selected.rows = [row[n:] for row in found if row[n] is not None]
     for obj, new_id in zip(rows, ids, strict=True):
         obj.pk = new_id
         obj._state.adding = False
@@ -162,7 +240,7 @@ def _literal(value) -> str | None:
     return None
 
 
-def _compose(shape: list[tuple], connection) -> str:
+def _compose(shape: list[tuple], connection, select: str | None = None) -> str:
     q = connection.ops.quote_name
     parts = []
     for i, (model, attnames, values) in enumerate(shape):
@@ -174,7 +252,10 @@ def _compose(shape: list[tuple], connection) -> str:
             f" RETURNING {q(meta.pk.column)} AS id)"
         )
     ids = ", ".join(f"(SELECT id FROM r{i})" for i in range(len(shape)))
-    return f"WITH {', '.join(parts)} SELECT {ids}"
+    if select is None:
+        return f"WITH {', '.join(parts)} SELECT {ids}"
+    parts.append(f"q AS ({select})")
+    return f"WITH {', '.join(parts)} SELECT {ids}, q.* FROM (SELECT 1) AS one LEFT JOIN q ON TRUE"
 
 
 # ---------------------------------------------------------------- reading rows written as SQL

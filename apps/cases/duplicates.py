@@ -26,6 +26,74 @@ MAX_CANDIDATES = 10
 FIELDS = ("id", "tracking_code", "state", "description", "created_at", "lon", "lat", "category_id", "cell_id")
 
 
+class DuplicateSearch:
+    """One search for the duplicates of a report at (lon, lat): its SQL and parameters, which a
+    report's write can carry (`RowBatch.select`, one round trip for both), its `rows` once asked,
+    and what they mean (`found`).
+
+    The query is a bounding box on the indexed (category, lat, lon) with the open states, the
+    time window and no merged cases; `found()` keeps the rows within the radius, nearest first."""
+
+    def __init__(
+        self,
+        *,
+        category,
+        lon: float,
+        lat: float,
+        exclude=None,
+        at: datetime | None = None,
+        radius_m: float | None = None,
+        window_h: float | None = None,
+    ) -> None:
+        at = at or timezone.now()
+        self.lon, self.lat = lon, lat
+        self.radius = float(radius_m if radius_m is not None else settings.GRIDOPS_DUPLICATE_RADIUS_M)
+        window = float(window_h if window_h is not None else settings.GRIDOPS_DUPLICATE_WINDOW_H)
+        dlat = self.radius / METRES_PER_DEGREE_LAT
+        dlon = self.radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+        when = connection.ops.adapt_datetimefield_value  # UTC text on SQLite, timestamptz on PostgreSQL
+        self.sql, self.reader = _nearby_query()
+        self.params = {
+            "q_category": getattr(category, "pk", category),
+            "q_south": lat - dlat,
+            "q_north": lat + dlat,
+            "q_west": lon - dlon,
+            "q_east": lon + dlon,
+            "q_since": when(at - timedelta(hours=window)),
+            "q_until": when(at),
+            "q_exclude": getattr(exclude, "pk", exclude) or 0,
+        }
+        self.rows: list[tuple] | None = None
+
+    def run(self) -> DuplicateSearch:
+        """Ask the query now."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            self.rows = cursor.fetchall()
+        return self
+
+    def found(self, *, within=None) -> list[Case]:
+        """The cases of its rows within the radius, nearest first (each with `.distance_m`), at most
+        MAX_CANDIDATES. `within`: a function returning the cases the answer may include (a user's
+        visible cases), called only when something is found: the search runs on all cases and
+        visibility is checked on the few found (usually none), so a report pays for one short
+        query instead of a user's whole scope."""
+        if self.rows is None:
+            raise RuntimeError("the search has not been run")
+        found = []
+        for row in self.rows:
+            case = self.reader.read(row)[0]
+            d = distance_m(self.lon, self.lat, case.lon, case.lat)
+            if d <= self.radius:
+                case.distance_m = round(d, 1)
+                found.append(case)
+        if found and within is not None:
+            visible = set(within().filter(pk__in=[c.pk for c in found]).order_by().values_list("pk", flat=True))
+            found = [c for c in found if c.pk in visible]
+        found.sort(key=lambda c: (c.distance_m, -c.created_at.timestamp()))
+        return found[:MAX_CANDIDATES]
+
+
 def duplicate_candidates(
     *,
     category,
@@ -37,63 +105,28 @@ def duplicate_candidates(
     window_h: float | None = None,
     within=None,
 ) -> list[Case]:
-    """`within`: a function returning the cases the answer may include (a user's visible cases),
-    called only when something is found; all cases by default.
-
-    The search runs on all cases; visibility is then checked on the few found (usually none),
-    so intake pays for one short query instead of a user's whole scope."""
-    at = at or timezone.now()
-    radius = float(radius_m if radius_m is not None else settings.GRIDOPS_DUPLICATE_RADIUS_M)
-    window = float(window_h if window_h is not None else settings.GRIDOPS_DUPLICATE_WINDOW_H)
-    dlat = radius / METRES_PER_DEGREE_LAT
-    dlon = radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
-    rows = _nearby_open_cases(
-        category_id=getattr(category, "pk", category),
-        box=(lon - dlon, lat - dlat, lon + dlon, lat + dlat),
-        since=at - timedelta(hours=window),
-        until=at,
-        exclude_id=getattr(exclude, "pk", exclude),
+    """Open cases of `category` within the radius of (lon, lat), reported within the window
+    before `at`; `within` as in `DuplicateSearch.found`."""
+    search = DuplicateSearch(
+        category=category, lon=lon, lat=lat, exclude=exclude, at=at, radius_m=radius_m, window_h=window_h
     )
-    found = []
-    for case in rows:
-        d = distance_m(lon, lat, case.lon, case.lat)
-        if d <= radius:
-            case.distance_m = round(d, 1)
-            found.append(case)
-    if found and within is not None:
-        visible = set(within().filter(pk__in=[c.pk for c in found]).order_by().values_list("pk", flat=True))
-        found = [c for c in found if c.pk in visible]
-    found.sort(key=lambda c: (c.distance_m, -c.created_at.timestamp()))
-    return found[:MAX_CANDIDATES]
+    return search.run().found(within=within)
 
 
 @cache
 def _nearby_query() -> tuple[str, RowReader]:
     """The duplicate search's SELECT and the reader of its rows, built once per process (it runs
-    for every report)."""
+    for every report). Plain SQL: composing the equivalent ORM filter (or going through `raw()`)
+    costs more than the database's work. Named parameters, so that a report's write can carry it;
+    the open states are the code's constants, written in the text."""
     q = connection.ops.quote_name
     reader = RowReader((Case, [Case._meta.get_field(name).attname for name in FIELDS]))
+    states = ", ".join(f"'{state}'" for state in sorted(OPEN_STATES))
     sql = (
         f"SELECT {reader.columns()} FROM {q(Case._meta.db_table)}"
-        " WHERE category_id = %s AND lat >= %s AND lat <= %s AND lon >= %s AND lon <= %s"
-        f" AND state IN ({', '.join(['%s'] * len(OPEN_STATES))}) AND merged_into_id IS NULL"
-        " AND created_at >= %s AND created_at <= %s AND id <> %s LIMIT 200"
+        " WHERE category_id = %(q_category)s AND lat >= %(q_south)s AND lat <= %(q_north)s"
+        " AND lon >= %(q_west)s AND lon <= %(q_east)s"
+        f" AND state IN ({states}) AND merged_into_id IS NULL"
+        " AND created_at >= %(q_since)s AND created_at <= %(q_until)s AND id <> %(q_exclude)s LIMIT 200"
     )
     return sql, reader
-
-
-def _nearby_open_cases(
-    *, category_id: int, box: tuple[float, float, float, float], since: datetime, until: datetime, exclude_id
-) -> list[Case]:
-    """Open, unmerged cases of the category in the box and the time window (at most 200), with
-    only FIELDS loaded. Plain SQL on the (category, lat, lon) index: it runs for every report,
-    and composing the equivalent ORM filter (or going through `raw()`) costs more than the
-    database's work."""
-    west, south, east, north = box
-    when = connection.ops.adapt_datetimefield_value  # UTC text on SQLite, timestamptz on PostgreSQL
-    params = [category_id, south, north, west, east, *OPEN_STATES, when(since), when(until), exclude_id or 0]
-    sql, reader = _nearby_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [reader.read(row)[0] for row in rows]

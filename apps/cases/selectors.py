@@ -176,6 +176,12 @@ def case_duplicate_candidates(
     return duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at, within=within)
 
 
+def case_intake_duplicates(*, case, user) -> list[Case]:
+    """What `case_intake(suggest_duplicates=True)` found for a new case, as
+    `case_duplicate_candidates` answers: those `user` may see, nearest first."""
+    return case.duplicate_search.found(within=lambda: case_list_for_user(user=user))
+
+
 def mask_phone(phone: str) -> str:
     """13800138000 -> 138****8000; short numbers keep only their first digit."""
     phone = (phone or "").strip()

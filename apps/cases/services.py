@@ -30,6 +30,7 @@ from gridops.db import RowBatch
 from gridops.errors import Conflict, DomainError, NotPermitted
 
 from .choices import OPEN_STATES, CaseState, Channel, PhotoKind
+from .duplicates import DuplicateSearch
 from .models import Case, CaseEvent, CasePhoto, Category
 from .photos import PreparedPhoto, photo_files_undone_on_error, photo_store, photos_prepare
 from .selectors import REVEAL_ROLES, case_list_for_user, category_has_sub_categories
@@ -195,9 +196,13 @@ def case_intake(
     reporter_name: str = "",
     reporter_phone: str = "",
     at: datetime | None = None,
+    suggest_duplicates: bool = False,
 ) -> Case:
     """Receive a report: validate it, route it to its cell, area and responsible officer, give it a
-    tracking code, record the `report` event with its before photos, and start the SLA clock."""
+    tracking code, record the `report` event with its before photos, and start the SLA clock.
+
+    `suggest_duplicates`: also look for the open cases it may duplicate, in the same round trip as
+    the write; `selectors.case_intake_duplicates` tells which of them a user may see."""
     at = at or timezone.now()
     if channel not in Channel.values:
         raise DomainError(_("Unknown channel."), field="channel")
@@ -228,6 +233,7 @@ def case_intake(
         reporter_name = reporter_name or reporter.full_name
         reporter_phone = reporter_phone or reporter.phone
     author = actor if actor is not None and actor.is_authenticated else None
+    search = DuplicateSearch(category=category, lon=lon, lat=lat, at=at) if suggest_duplicates else None
     for attempt in (1, 2):
         case = Case(
             tracking_code=tracking_code_generate(),
@@ -249,11 +255,20 @@ def case_intake(
             created_at=at,
         )
         try:
-            _report_write(case=case, actor=author, channel=channel, prepared=prepared, uploaded_by=reporter, at=at)
+            _report_write(
+                case=case,
+                actor=author,
+                channel=channel,
+                prepared=prepared,
+                uploaded_by=reporter,
+                at=at,
+                search=search,
+            )
             break
         except IntegrityError:
             if attempt == 2 or not Case.objects.filter(tracking_code=case.tracking_code).exists():
                 raise
+    case.duplicate_search = search
     return case
 
 
@@ -265,13 +280,17 @@ def _report_write(
     prepared: Sequence[PreparedPhoto],
     uploaded_by: User | None,
     at: datetime,
+    search: DuplicateSearch | None,
 ) -> CaseEvent:
     """Write a new case with its `report` event (naming its before photos), its clock and the
     notices, all or nothing. Without photos the rows go as one `RowBatch` (one statement on
-    PostgreSQL: a report's cost under load follows its round trips); photos are stored between
-    the case and the event, which names them."""
+    PostgreSQL, which also carries the duplicate `search`: a report's cost under load follows its
+    round trips); photos are stored between the case and the event, which names them. The search
+    sees the cases as they were before this one."""
     report = {"action": REPORT, "from_state": "", "to_state": CaseState.REPORTED, "at": at}
     if prepared:
+        if search is not None:
+            search.run()
         with photo_files_undone_on_error(), transaction.atomic():
             case.save(force_insert=True)
             event = _record_with_photos(
@@ -290,7 +309,10 @@ def _report_write(
     batch.add(case)
     event = batch.add(_event_new(case=case, actor=actor, data={"channel": channel}, **report))
     _call_hooks(case=case, event=event, batch=batch, **report)
+    selected = batch.select(search.sql, search.params) if search is not None else None
     batch.write()
+    if search is not None:
+        search.rows = selected.rows
     return event
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.cases import selectors, services
-from apps.cases.choices import CaseState
+from apps.cases.choices import CaseState, Channel
 
-from .conftest import POINT
+from .conftest import POINT, jpeg
 
 
 def test_nearby_recent_open_case_of_same_category_is_suggested(report, category, category_road):
@@ -40,6 +40,30 @@ def test_intake_answer_lists_duplicates_the_reporter_may_see(api_as, cast, repor
     assert [d["id"] for d in answer["duplicates"]] == [mine.pk]
     answer = api_as(cast.dispatcher).post("/api/v1/cases/", body, format="json").json()
     assert {d["id"] for d in answer["duplicates"]} >= {mine.pk, others.pk}
+
+
+def test_a_report_is_suggested_the_cases_before_it_with_or_without_photos(cast, report, category):
+    """`case_intake(suggest_duplicates=True)`: found with the write (one round trip without
+    photos, before it with them), never the new case itself."""
+    lon, lat = POINT["a"]
+    first = report()
+    for photos in ([], [jpeg()]):
+        case = services.case_intake(
+            actor=cast.resident,
+            channel=Channel.RESIDENT_WEB,
+            category=category,
+            description="又是这堆垃圾",
+            lon=lon,
+            lat=lat,
+            photos=photos,
+            suggest_duplicates=True,
+        )
+        found = selectors.case_intake_duplicates(case=case, user=cast.resident)
+        assert case.pk not in [c.pk for c in found] and first in found
+    plain = services.case_intake(
+        actor=cast.resident, channel=Channel.RESIDENT_WEB, category=category, description="垃圾", lon=lon, lat=lat
+    )
+    assert plain.duplicate_search is None
 
 
 def test_dispatcher_sees_duplicates_of_a_case(api_as, cast, report):

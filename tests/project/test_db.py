@@ -150,6 +150,74 @@ def test_on_postgresql_outside_a_transaction_it_is_a_single_statement(city, cate
     assert CaseEvent.objects.filter(case_id=case.pk).count() == 1
 
 
+def test_values_of_another_type_are_converted_as_the_orm_converts_them(city, cast, category):
+    """Plain fields take their value as it is only when it has the field's own type."""
+    batch = RowBatch()
+    case = batch.add(
+        _case(category, city.cell_a, description=12345, lon=114, lat="22.505", reporter_id=str(cast.resident.pk))
+    )
+    batch.write()
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.description, stored.lon, stored.lat, stored.reporter_id) == (
+        "12345",
+        114.0,
+        22.505,
+        cast.resident.pk,
+    )
+    assert type(stored.lon) is float
+
+
+def _selected_codes(batch) -> object:
+    return batch.select(
+        "SELECT id, tracking_code FROM cases_case WHERE category_id = %(q_category)s ORDER BY id",
+        {"q_category": batch.rows[0].category_id},
+    )
+
+
+def test_a_select_answered_with_the_write_sees_the_rows_as_they_were_before_it(city, category):
+    _case(category, city.cell_a, tracking_code="EARLIER23456").save()
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a))
+    batch.add(CaseEvent(case=case, action="report", to_state="reported", created_at=timezone.now()))
+    selected = _selected_codes(batch)
+    batch.write()
+    assert [code for _, code in selected.rows] == ["EARLIER23456"]  # not the batch's own case
+    assert case.pk is not None and Case.objects.filter(pk=case.pk).exists()
+
+
+def test_a_select_that_finds_nothing_answers_no_rows(city, category):
+    batch = RowBatch()
+    batch.add(_case(category, city.cell_a))
+    selected = _selected_codes(batch)
+    batch.write()
+    assert selected.rows == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement of data-modifying CTEs is PostgreSQL's")
+def test_on_postgresql_the_select_is_part_of_the_write(city, category):
+    _case(category, city.cell_a, tracking_code="EARLIER23456").save()
+    _case(category, city.cell_a, tracking_code="EARLIER65432").save()
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a))
+    selected = _selected_codes(batch)
+    with CaptureQueriesContext(connection) as queries:
+        batch.write()
+    assert len(queries.captured_queries) == 1
+    assert [code for _, code in selected.rows] == ["EARLIER23456", "EARLIER65432"]
+    assert case.pk is not None
+
+
+def test_a_batch_answers_one_select_with_names_of_its_own(city, category):
+    batch = RowBatch()
+    batch.add(_case(category, city.cell_a))
+    with pytest.raises(ValueError, match="must not start"):
+        batch.select("SELECT 1 WHERE 1 = %(p0)s", {"p0": 1})
+    _selected_codes(batch)
+    with pytest.raises(ValueError, match="one SELECT"):
+        _selected_codes(batch)
+
+
 def test_reader_builds_instances_with_the_orm_conversions(city, category):
     at = timezone.now() - timedelta(hours=1)
     _case(category, city.cell_a, created_at=at).save()

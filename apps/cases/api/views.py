@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
-from gridops.api import ERROR
+from gridops.api import ERROR, shared_represent, shared_validate
 from gridops.pagination import CursorPagination
 
 from .. import selectors, services
@@ -85,9 +85,7 @@ class CaseListCreateApi(CaseScopeMixin, generics.ListAPIView):
         responses={201: CaseIntakeOutput, 400: ERROR},
     )
     def post(self, request):
-        data = CaseIntakeInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = shared_validate(CaseIntakeInput, request.data)
         user = request.user
         case = services.case_intake(
             actor=user,
@@ -101,11 +99,11 @@ class CaseListCreateApi(CaseScopeMixin, generics.ListAPIView):
             photos=values["photos"],
             reporter_name=values["reporter_name"],
             reporter_phone=values["reporter_phone"],
+            suggest_duplicates=True,
         )
-        duplicates = selectors.case_duplicate_candidates(
-            category=case.category, lon=case.lon, lat=case.lat, exclude=case, user=user
-        )
-        out = CaseIntakeOutput(
+        duplicates = selectors.case_intake_duplicates(case=case, user=user)
+        out = shared_represent(
+            CaseIntakeOutput,
             {
                 "id": case.pk,
                 "tracking_code": case.tracking_code,
@@ -113,9 +111,9 @@ class CaseListCreateApi(CaseScopeMixin, generics.ListAPIView):
                 "cell": case.cell.code if case.cell else None,
                 "area_path": case.area_path,
                 "duplicates": duplicates,
-            }
+            },
         )
-        return Response(out.data, status=status.HTTP_201_CREATED)
+        return Response(out, status=status.HTTP_201_CREATED)
 
 
 class CaseDetailApi(CaseScopeMixin, APIView):
