@@ -134,7 +134,7 @@ def run_setup(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen:
     cmd = [
         str(Path(PY).parent / "gunicorn"),
         "gridops.wsgi:application",
@@ -143,7 +143,7 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
         str(threads),
         "--keep-alive",
@@ -301,6 +301,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds the requests are split into")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
@@ -308,7 +309,7 @@ def main() -> None:
     env = bench_env(args.port)
     recreate_database()
     token = run_setup(env)
-    server = start_gunicorn(env, args.port, args.workers, args.threads)
+    server = start_gunicorn(env, args.port, args.workers, args.threads, args.worker_class)
     try:
         auth = {"Authorization": f"Token {token}"}
         endpoints = {

@@ -78,6 +78,25 @@ def case_list_for_user(*, user) -> QuerySet[Case]:
     return qs.filter(own)
 
 
+def case_visible_among(*, user, cases: list[Case]) -> list[Case]:
+    """Those of `cases` that `user` may see, in their order: `case_list_for_user`'s answer. Where
+    the scope needs no look-up (who sees all; a resident, who sees their own reports: `reporter_id`
+    must be loaded) it is answered without a query; otherwise by asking `case_list_for_user` about
+    these cases' ids only."""
+    if not cases:
+        return []
+    role = _role(user)
+    if role is None:
+        return []
+    if user.is_superuser or role in SEE_ALL_ROLES:
+        return list(cases)
+    if role == Role.RESIDENT:
+        return [case for case in cases if case.reporter_id == user.pk]
+    ids = [case.pk for case in cases]
+    visible = set(case_list_for_user(user=user).filter(pk__in=ids).order_by().values_list("pk", flat=True))
+    return [case for case in cases if case.pk in visible]
+
+
 def case_get_for_user(*, user, pk: int) -> Case:
     """The case if `user` may see it; Http404 otherwise (never a hint that it exists)."""
     try:
@@ -172,14 +191,14 @@ def case_duplicate_candidates(
     """Open cases of the same category within GRIDOPS_DUPLICATE_RADIUS_M metres and
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""
-    within = (lambda: case_list_for_user(user=user)) if user is not None else None
+    within = (lambda cases: case_visible_among(user=user, cases=cases)) if user is not None else None
     return duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at, within=within)
 
 
 def case_intake_duplicates(*, case, user) -> list[Case]:
     """What `case_intake(suggest_duplicates=True)` found for a new case, as
     `case_duplicate_candidates` answers: those `user` may see, nearest first."""
-    return case.duplicate_search.found(within=lambda: case_list_for_user(user=user))
+    return case.duplicate_search.found(within=lambda cases: case_visible_among(user=user, cases=cases))
 
 
 def mask_phone(phone: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.cases.selectors import case_list_for_user
+from apps.cases.models import Case
+from apps.cases.selectors import case_list_for_user, case_visible_among
 from apps.grid import services as grid_services
 
 PEOPLE = [
