@@ -10,9 +10,9 @@ fixed routing: no auth, no validation, no history, no hooks. A reference, `handw
 intake's rows by hand, one statement each (see `bench/intake_urls.py`), with no framework.
 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories,
-SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 (8
-gthread workers of one thread each: one request per process at a time, as sync workers serve,
-but with keep-alive), warms the endpoints up, then measures them in interleaved rounds (floor,
+SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 as the
+`Procfile` runs it (4 sync workers: one request per process at a time, a connection per request;
+`--worker-class gthread --workers 8` for the earlier set-up, with keep-alive), warms the endpoints up, then measures them in interleaved rounds (floor,
 handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
 time), stops gunicorn and prints `name=value` lines. Every slice and thread sends reports of its
 own (random places and categories in the grid; one in five another report of an earlier one
@@ -21,7 +21,7 @@ nearby, which intake suggests as a duplicate: `intake_share_with_duplicates`). W
 report publishes no task (in-app notices are written with the case; e-mail and webhooks, which
 the bench's users do not have, would go through the outbox).
 
-Run: .venv/bin/python bench/intake.py [--requests 250 --rounds 5 --concurrency 8 --workers 8 --threads 1]
+Run: .venv/bin/python bench/intake.py [--requests 250 --rounds 5 --concurrency 8 --workers 4 --worker-class sync]
 """
 
 from __future__ import annotations
@@ -299,9 +299,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=250, help="requests per client thread")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="as the Procfile's WEB_CONCURRENCY")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="sync: as the Procfile")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds the requests are split into")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
@@ -357,6 +357,7 @@ def main() -> None:
             import redis
 
             redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    print(f"worker_class={args.worker_class}")
     print(f"workers={args.workers}")
     print(f"threads={args.threads}")
     print(f"concurrency={args.concurrency}")

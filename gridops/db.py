@@ -105,8 +105,9 @@ class RowBatch:
             callback()
 
 
-# Fields whose value goes to the database as it is when it is of this exact Python type (or None):
+# Fields whose value goes to PostgreSQL as it is when it is of this exact Python type (or None):
 # their `pre_save` reads the attribute and their `get_db_prep_save` only converts other types.
+# (`_insert_as_one`, the only user, is PostgreSQL's.)
 _PLAIN_TYPES = {
     models.CharField: str,
     models.TextField: str,
@@ -129,6 +130,8 @@ def _plan(model: type[Model]) -> tuple[tuple, tuple]:
         plain = _PLAIN_TYPES.get(type(field))
         if type(field) in (models.ForeignKey, models.OneToOneField) and isinstance(field.target_field, _INTEGER_KEYS):
             plain = int
+        if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+            plain = datetime  # on PostgreSQL an aware datetime goes as it is (naive ones are converted)
         fields.append((field, field.attname, plain))
     keys = tuple(f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one)
     return tuple(fields), keys
@@ -181,7 +184,7 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: S
                 value = field.get_db_prep_save(field.pre_save(obj, True), connection)
             else:
                 value = getattr(obj, attname)
-                if value is not None and type(value) is not plain:
+                if value is not None and (type(value) is not plain or (plain is datetime and value.tzinfo is None)):
                     value = field.get_db_prep_save(field.pre_save(obj, True), connection)
             literal = _literal(value)
             if literal is not None:

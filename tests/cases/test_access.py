@@ -77,7 +77,7 @@ def test_selector_and_list_show_exactly_the_cases_in_scope(person, cast, spread,
 @pytest.mark.parametrize("person", PEOPLE)
 def test_visibility_among_given_cases_is_the_selectors(person, cast, spread, django_assert_max_num_queries):
     """`case_visible_among` (duplicate suggestions) answers as the selector, for every role, with
-    at most one query (none for those who see all or only their own reports)."""
+    no more queries than the selector needs (none for those who see all or only their own reports)."""
     user = _user(cast, person)
     cases = list(Case.objects.filter(pk__in=[c.pk for c in spread.values()]).order_by("-id"))
     queries = 0 if person in (None, "dispatcher", "hotline", "admin", "resident", "resident2") else 2

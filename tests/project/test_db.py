@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -165,6 +165,15 @@ def test_values_of_another_type_are_converted_as_the_orm_converts_them(city, cas
         cast.resident.pk,
     )
     assert type(stored.lon) is float
+
+
+def test_a_naive_time_is_taken_in_the_default_time_zone_as_the_orm_takes_it(city, category):
+    naive = datetime(2026, 11, 3, 9, 30)
+    batch = RowBatch()
+    case = batch.add(_case(category, city.cell_a, created_at=naive))
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        batch.write()
+    assert Case.objects.get(pk=case.pk).created_at == timezone.make_aware(naive)
 
 
 def _selected_codes(batch) -> object:
