@@ -20,7 +20,7 @@ from django.urls import include, path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.cases.duplicates import duplicate_candidates
+from apps.cases.duplicates import DuplicateSearch
 from apps.cases.models import Case, CaseEvent, Category
 from apps.cases.selectors import category_by_ref
 from apps.grid.locator import locate
@@ -149,7 +149,7 @@ def handwritten(request):
                 sent_at=at,
             )
         )
-    duplicates = duplicate_candidates(category=category, lon=lon, lat=lat, exclude=case.pk)
+    duplicates = DuplicateSearch(category=category, lon=lon, lat=lat, exclude=case.pk).run().found()
     return JsonResponse(
         {"id": case.pk, "tracking_code": case.tracking_code, "duplicates": [d.pk for d in duplicates]}, status=201
     )

@@ -104,25 +104,6 @@ class DuplicateSearch:
         return found[:MAX_CANDIDATES]
 
 
-def duplicate_candidates(
-    *,
-    category,
-    lon: float,
-    lat: float,
-    exclude=None,
-    at: datetime | None = None,
-    radius_m: float | None = None,
-    window_h: float | None = None,
-    within=None,
-) -> list[Case]:
-    """Open cases of `category` within the radius of (lon, lat), reported within the window
-    before `at`; `within` as in `DuplicateSearch.found`."""
-    search = DuplicateSearch(
-        category=category, lon=lon, lat=lat, exclude=exclude, at=at, radius_m=radius_m, window_h=window_h
-    )
-    return search.run().found(within=within)
-
-
 @cache
 def _nearby_query() -> tuple[str, RowReader]:
     """The duplicate search's SELECT and the reader of its rows, built once per process (it runs

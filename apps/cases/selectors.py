@@ -19,7 +19,7 @@ from apps.accounts.models import Department
 from apps.grid.models import AreaUserObjectPermission, CellUserObjectPermission
 from gridops.localcache import ProcessCache
 
-from .duplicates import duplicate_candidates
+from .duplicates import DuplicateSearch
 from .models import Case, CaseEvent, Category
 from .workflow import TRANSITIONS, actor_may_take
 
@@ -192,7 +192,7 @@ def case_duplicate_candidates(
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""
     within = (lambda cases: case_visible_among(user=user, cases=cases)) if user is not None else None
-    return duplicate_candidates(category=category, lon=lon, lat=lat, exclude=exclude, at=at, within=within)
+    return DuplicateSearch(category=category, lon=lon, lat=lat, exclude=exclude, at=at).run().found(within=within)
 
 
 def case_intake_duplicates(*, case, user) -> list[Case]:
