@@ -12,8 +12,8 @@ intake's rows by hand, one statement each (see `bench/intake_urls.py`), with no 
 It creates its own database (`gridops_bench`, dropped first), migrates, loads the demo categories,
 SLA policies and calendar and a small grid (20 x 20 cells), starts gunicorn on 127.0.0.1 as the
 `Procfile` runs it (4 sync workers: one request per process at a time, a connection per request;
-`--worker-class gthread --workers 8` for the earlier set-up, with keep-alive), warms the endpoints up, then measures them in interleaved rounds (floor,
-handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
+`--worker-class gthread --workers 8` for the earlier set-up, with keep-alive), warms the endpoints
+up, then measures them in interleaved rounds (floor, handwritten, intake, five times), each with 8 client threads (keep-alive `http.client`, bounded in
 time), stops gunicorn and prints `name=value` lines. Every slice and thread sends reports of its
 own (random places and categories in the grid; one in five another report of an earlier one
 nearby, which intake suggests as a duplicate: `intake_share_with_duplicates`). With Redis on

@@ -10,7 +10,7 @@ them as one statement of data-modifying CTEs: one round trip, atomic by itself.
     case = batch.add(Case(...))
     event = batch.add(CaseEvent(case=case, ...))     # refers to the unsaved case
     batch.after_write(lambda: ...)                    # runs once every row has its key
-    nearby = batch.select("SELECT id, … FROM … WHERE …", {"q_lat": …})
+    nearby = batch.select(Selected("SELECT id, … FROM … WHERE …", {"q_lat": …}))
     batch.write()
     nearby.rows                                       # as the database was before the batch
 
@@ -38,11 +38,19 @@ MAX_SHAPES = 256
 
 
 class Selected:
-    """The rows of a SELECT answered with a batch's write (`RowBatch.select`); `rows` once written."""
+    """A SELECT and, once asked, its `rows`: asked now (`run`), or answered with a batch's write
+    (`RowBatch.select`). Named parameters (`%(name)s`)."""
 
-    def __init__(self, sql: str, params: dict) -> None:
-        self.sql, self.params = sql, params
+    def __init__(self, sql: str, params: dict, *, using: str = DEFAULT_DB_ALIAS) -> None:
+        self.sql, self.params, self.using = sql, params, using
         self.rows: list[tuple] | None = None
+
+    def run(self):
+        """Ask it now; returns itself."""
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            self.rows = cursor.fetchall()
+        return self
 
 
 class RowBatch:
@@ -68,17 +76,20 @@ class RowBatch:
         with `transaction.on_commit`, which needs the ids)."""
         self._after.append(callback)
 
-    def select(self, sql: str, params: dict) -> Selected:
-        """A SELECT answered with the write, as the database was before the batch's rows: on
-        PostgreSQL it is part of the write's statement (a round trip saved: intake's duplicate
-        search), elsewhere it runs just before the inserts. One per batch; named parameters
-        (`%(name)s`) whose names do not start with "p"; its first column is never NULL."""
+    def select(self, selected: Selected) -> Selected:
+        """`selected` answered with the write (its `rows` filled), as the database was before the
+        batch's rows: on PostgreSQL it is part of the write's statement (a round trip saved:
+        intake's duplicate search), elsewhere it runs just before the inserts. One per batch, on
+        the batch's database; parameter names do not start with "p"; its first column is never
+        NULL."""
         if self.selected is not None:
             raise ValueError("a batch answers one SELECT")
-        if any(name.startswith("p") for name in params):
+        if any(name.startswith("p") for name in selected.params):
             raise ValueError("the SELECT's parameter names must not start with 'p'")
-        self.selected = Selected(sql, params)
-        return self.selected
+        if selected.using != self.using:
+            raise ValueError("the SELECT is for another database than the batch")
+        self.selected = selected
+        return selected
 
     def write(self) -> None:
         connection = connections[self.using]
@@ -88,7 +99,7 @@ class RowBatch:
             if connection.vendor != "postgresql":
                 with transaction.atomic(using=self.using):
                     if selected is not None:
-                        selected.rows = _fetch(connection, selected)
+                        selected.run()
                     for obj in self.rows:  # bulk_create takes the keys of the rows saved before
                         type(obj)._base_manager.using(self.using).bulk_create([obj])
             elif connection.in_atomic_block:
@@ -99,7 +110,7 @@ class RowBatch:
             else:
                 _insert_as_one(self.rows, links, connection, selected)  # one statement: atomic by itself
         elif selected is not None:
-            selected.rows = _fetch(connection, selected)
+            selected.run()
         callbacks, self._after = self._after, []
         for callback in callbacks:
             callback()
@@ -154,12 +165,6 @@ def _links(rows: list[Model]) -> list[dict[str, tuple[int, object]]]:
             links[field.attname] = (j, field)
         found.append(links)
     return found
-
-
-def _fetch(connection, selected: Selected) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(selected.sql, selected.params)
-        return cursor.fetchall()
 
 
 def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: Selected | None = None) -> None:

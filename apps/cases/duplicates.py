@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.grid.geometry import distance_m
-from gridops.db import RowReader
+from gridops.db import RowReader, Selected
 
 from .choices import OPEN_STATES
 from .models import Case
@@ -37,10 +37,10 @@ FIELDS = (
 )
 
 
-class DuplicateSearch:
-    """One search for the duplicates of a report at (lon, lat): its SQL and parameters, which a
-    report's write can carry (`RowBatch.select`, one round trip for both), its `rows` once asked,
-    and what they mean (`found`).
+class DuplicateSearch(Selected):
+    """One search for the duplicates of a report at (lon, lat): a `Selected` (its SQL and
+    parameters; its `rows` once asked, now with `run()` or by a report's write that carries it,
+    `RowBatch.select`, one round trip for both), and what its rows mean (`found`).
 
     The query is a bounding box on the indexed (category, lat, lon) with the open states, the
     time window and no merged cases; `found()` keeps the rows within the radius, nearest first."""
@@ -63,8 +63,8 @@ class DuplicateSearch:
         dlat = self.radius / METRES_PER_DEGREE_LAT
         dlon = self.radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
         when = connection.ops.adapt_datetimefield_value  # UTC text on SQLite, timestamptz on PostgreSQL
-        self.sql, self.reader = _nearby_query()
-        self.params = {
+        sql, self.reader = _nearby_query()
+        params = {
             "q_category": getattr(category, "pk", category),
             "q_south": lat - dlat,
             "q_north": lat + dlat,
@@ -74,14 +74,7 @@ class DuplicateSearch:
             "q_until": when(at),
             "q_exclude": getattr(exclude, "pk", exclude) or 0,
         }
-        self.rows: list[tuple] | None = None
-
-    def run(self) -> DuplicateSearch:
-        """Ask the query now."""
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            self.rows = cursor.fetchall()
-        return self
+        super().__init__(sql, params)
 
     def found(self, *, within=None) -> list[Case]:
         """The cases of its rows within the radius, nearest first (each with `.distance_m`), at most

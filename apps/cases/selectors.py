@@ -191,14 +191,19 @@ def case_duplicate_candidates(
     """Open cases of the same category within GRIDOPS_DUPLICATE_RADIUS_M metres and
     GRIDOPS_DUPLICATE_WINDOW_H hours, nearest first (each with `.distance_m`).
     With `user`, only those the user may see."""
-    within = (lambda cases: case_visible_among(user=user, cases=cases)) if user is not None else None
+    within = _visible_to(user) if user is not None else None
     return DuplicateSearch(category=category, lon=lon, lat=lat, exclude=exclude, at=at).run().found(within=within)
 
 
 def case_intake_duplicates(*, case, user) -> list[Case]:
     """What `case_intake(suggest_duplicates=True)` found for a new case, as
     `case_duplicate_candidates` answers: those `user` may see, nearest first."""
-    return case.duplicate_search.found(within=lambda cases: case_visible_among(user=user, cases=cases))
+    return case.duplicate_search.found(within=_visible_to(user))
+
+
+def _visible_to(user):
+    """The duplicate search's `within` for `user`."""
+    return lambda cases: case_visible_among(user=user, cases=cases)
 
 
 def mask_phone(phone: str) -> str:

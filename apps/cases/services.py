@@ -309,10 +309,9 @@ def _report_write(
     batch.add(case)
     event = batch.add(_event_new(case=case, actor=actor, data={"channel": channel}, **report))
     _call_hooks(case=case, event=event, batch=batch, **report)
-    selected = batch.select(search.sql, search.params) if search is not None else None
-    batch.write()
     if search is not None:
-        search.rows = selected.rows
+        batch.select(search)
+    batch.write()
     return event
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.cases.models import Case, CaseEvent
 from apps.notify.models import Notification
 from apps.sla.models import CaseClock
-from gridops.db import RowBatch, RowReader, rows_update
+from gridops.db import RowBatch, RowReader, Selected, rows_update
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +178,10 @@ def test_a_naive_time_is_taken_in_the_default_time_zone_as_the_orm_takes_it(city
 
 def _selected_codes(batch) -> object:
     return batch.select(
-        "SELECT id, tracking_code FROM cases_case WHERE category_id = %(q_category)s ORDER BY id",
-        {"q_category": batch.rows[0].category_id},
+        Selected(
+            "SELECT id, tracking_code FROM cases_case WHERE category_id = %(q_category)s ORDER BY id",
+            {"q_category": batch.rows[0].category_id},
+        )
     )
 
 
@@ -221,7 +223,7 @@ def test_a_batch_answers_one_select_with_names_of_its_own(city, category):
     batch = RowBatch()
     batch.add(_case(category, city.cell_a))
     with pytest.raises(ValueError, match="must not start"):
-        batch.select("SELECT 1 WHERE 1 = %(p0)s", {"p0": 1})
+        batch.select(Selected("SELECT 1 WHERE 1 = %(p0)s", {"p0": 1}))
     _selected_codes(batch)
     with pytest.raises(ValueError, match="one SELECT"):
         _selected_codes(batch)
