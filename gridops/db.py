@@ -134,8 +134,9 @@ _INTEGER_KEYS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
 
 
 @functools.cache
-def _plan(model: type[Model]) -> tuple[tuple, tuple]:
-    """A model's (field, attname, plain type or None) per concrete field, and its foreign keys."""
+def _plan(model: type[Model]) -> tuple[tuple, tuple, str]:
+    """A model's (field, attname, plain type or None) per concrete field, its foreign keys, and
+    the attname of its primary key."""
     fields = []
     for field in model._meta.concrete_fields:
         plain = _PLAIN_TYPES.get(type(field))
@@ -145,7 +146,7 @@ def _plan(model: type[Model]) -> tuple[tuple, tuple]:
             plain = datetime  # on PostgreSQL an aware datetime goes as it is (naive ones are converted)
         fields.append((field, field.attname, plain))
     keys = tuple(f for f in model._meta.concrete_fields if f.many_to_one or f.one_to_one)
-    return tuple(fields), keys
+    return tuple(fields), keys, model._meta.pk.attname
 
 
 def _links(rows: list[Model]) -> list[dict[str, tuple[int, object]]]:
@@ -176,32 +177,54 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: S
     params: dict[str, object] = {}
     times: dict[datetime, str] = {}  # a report's rows share its instant: one parameter for it
     for obj, linked in zip(rows, links, strict=True):
+        fields, _keys, pk_attname = _plan(type(obj))
+        state = obj.__dict__  # the attributes as set (a deferred one is read through the model)
         attnames, values = [], []
-        for field, attname, plain in _plan(type(obj))[0]:
+        for field, attname, plain in fields:
             if attname in linked:
                 attnames.append(attname)
                 values.append(f"(SELECT id FROM r{linked[attname][0]})")
                 continue
-            if field.primary_key and getattr(obj, attname) is None:
-                continue
+            value = state[attname] if attname in state else getattr(obj, attname)
+            if value is None and attname == pk_attname:
+                continue  # the database numbers it
             attnames.append(attname)
+            kind = type(value)
+            # A plain field's value of its own type goes as it is (a str subclass, such as a
+            # TextChoices member, is what CharField would send too); anything else is converted
+            # as the ORM converts it, after `pre_save` (auto_now, defaults computed on save).
             if plain is None:
                 value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-            else:
-                value = getattr(obj, attname)
-                if value is not None and (type(value) is not plain or (plain is datetime and value.tzinfo is None)):
+                kind = type(value)
+            elif value is not None and kind is not plain:
+                if not (plain is str and isinstance(value, str)):
                     value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-            literal = _literal(value)
-            if literal is not None:
-                values.append(literal)
-                continue
-            name = times.get(value) if isinstance(value, datetime) else None
-            if name is None:
+                    kind = type(value)
+            elif kind is datetime and value.tzinfo is None:
+                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+                kind = type(value)
+            # Values that are the same in most rows (NULL, a boolean, zero, an empty string) are
+            # written in the text: fewer parameters keep the statement within what psycopg caches
+            # the parsing of (50 parameters; parsing a report's statement costs more than building
+            # its values), and the texts are a handful of shapes.
+            if value is None:
+                values.append("NULL")
+            elif kind is bool:
+                values.append("TRUE" if value else "FALSE")
+            elif (kind is int or kind is float) and value == 0:
+                values.append("0")
+            elif kind is str and not value:
+                values.append("''")
+            elif kind is datetime:
+                name = times.get(value)
+                if name is None:
+                    name = times[value] = f"p{len(params)}"
+                    params[name] = value
+                values.append(f"%({name})s")
+            else:
                 name = f"p{len(params)}"
                 params[name] = value
-                if isinstance(value, datetime):
-                    times[value] = name
-            values.append(f"%({name})s")
+                values.append(f"%({name})s")
         shape.append((type(obj), tuple(attnames), tuple(values)))
     select = selected.sql if selected is not None else None
     key = (connection.alias, tuple(shape), select)
@@ -230,22 +253,6 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: S
             # Through the descriptor: sets the id and keeps the object cached (setting the id alone
             # would drop it, and the next access would read the row back).
             setattr(obj, field.name, rows[j])
-
-
-def _literal(value) -> str | None:
-    """The SQL text of a value that is the same in most rows (NULL, a boolean, an empty string,
-    zero), else None (the value is sent as a parameter). Fewer parameters keep the statement
-    within what psycopg caches the parsing of (50 parameters; parsing a report's statement
-    costs more than building its values), and the texts are a handful of shapes."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float) and value == 0:
-        return "0"
-    if type(value) is str and value == "":
-        return "''"
-    return None
 
 
 def _compose(shape: list[tuple], connection, select: str | None = None) -> str:

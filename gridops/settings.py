@@ -257,6 +257,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "gridops.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "gridops.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "gridops.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # Password guessing (sign-in page and token endpoint): failed tries a minute per client

@@ -40,6 +40,22 @@ def test_tracking_code_is_long_unambiguous_and_unique(report):
         assert not set(code) & set("01OIL")
 
 
+def test_tracking_code_letters_are_drawn_evenly():
+    """Every letter of the alphabet in every position, none much more often than another: a
+    code must not be easier to guess than its length says."""
+    from collections import Counter
+
+    from apps.cases.services import tracking_code_generate
+
+    codes = [tracking_code_generate() for _ in range(3100)]
+    assert all(len(code) == TRACKING_LENGTH for code in codes)
+    counts = Counter(letter for code in codes for letter in code)
+    expected = len(codes) * TRACKING_LENGTH / len(TRACKING_ALPHABET)  # 1200 each
+    assert set(counts) == set(TRACKING_ALPHABET)
+    assert all(0.85 * expected < n < 1.15 * expected for n in counts.values()), counts
+    assert all(len({code[i] for code in codes}) == len(TRACKING_ALPHABET) for i in range(TRACKING_LENGTH))
+
+
 def test_intake_records_report_event_with_before_photos(cast, report):
     case = report(photos=[jpeg("a.jpg"), jpeg("b.jpg")])
     event = case.events.get()
