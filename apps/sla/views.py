@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.cases.selectors import case_get_for_user
 from apps.workbench.forms import add_domain_error
-from apps.workbench.views import _render_detail, staff_required
+from apps.workbench.views import case_detail_render, staff_required
 from gridops.errors import DomainError, NotPermitted
 
 from . import selectors, services
@@ -76,7 +76,7 @@ def _case_request(request, pk: int, kind: str):
         check(actor=request.user, case=case)
     except NotPermitted as err:
         messages.error(request, str(err))
-        return _render_detail(request, case, status=403)
+        return case_detail_render(request, case, status=403)
     form = REQUEST_FORMS[kind](request.POST, prefix=kind)
     status = 400
     if form.is_valid():
@@ -88,7 +88,7 @@ def _case_request(request, pk: int, kind: str):
         else:
             messages.success(request, done)
             return redirect("workbench:case_detail", pk=case.pk)
-    return _render_detail(request, case, sla_forms={kind: form}, status=status)
+    return case_detail_render(request, case, sla_forms={kind: form}, status=status)
 
 
 @staff_required()
@@ -162,7 +162,7 @@ def request_decide(request, pk: int):
         if not on_case:
             raise PermissionDenied from err
         messages.error(request, str(err))
-        return _render_detail(request, case_get_for_user(user=request.user, pk=req.case_id), status=403)
+        return case_detail_render(request, case_get_for_user(user=request.user, pk=req.case_id), status=403)
     status = 400
     if form.is_valid():
         decision = form.cleaned_data["decision"]
@@ -178,5 +178,5 @@ def request_decide(request, pk: int):
             return redirect("sla:queue")
     if on_case:
         case = case_get_for_user(user=request.user, pk=req.case_id)
-        return _render_detail(request, case, sla_forms={decision_prefix(pk): form}, status=status)
+        return case_detail_render(request, case, sla_forms={decision_prefix(pk): form}, status=status)
     return _render_queue(request, bound=form, bound_id=pk, status=status)

@@ -215,7 +215,10 @@ ACTION_ORDER = [
 ]
 
 
-def _render_detail(request, case, *, bound_forms=None, contact=None, status=200, sla_forms=None):
+def case_detail_render(request, case, *, bound_forms=None, contact=None, status=200, sla_forms=None):
+    """The case page: its facts, history, photos, the actions this user may take (with their
+    forms, bound and showing errors when given), duplicate suggestions for a merge and the SLA
+    panel. Also used by the SLA views, whose forms sit on this page."""
     user = request.user
     bound_forms = bound_forms or {}
     actions = case_selectors.case_actions_for_user(user=user, case=case)
@@ -255,7 +258,7 @@ def _render_detail(request, case, *, bound_forms=None, contact=None, status=200,
 @staff_required()
 def case_detail(request, pk: int):
     case = case_selectors.case_get_for_user(user=request.user, pk=pk)
-    return _render_detail(request, case)
+    return case_detail_render(request, case)
 
 
 @staff_required()
@@ -268,7 +271,7 @@ def case_act(request, pk: int, action: str):
         case_services.case_action_check(case=case, actor=request.user, action=action)
     except NotPermitted as err:
         messages.error(request, str(err))
-        return _render_detail(request, case, status=403)
+        return case_detail_render(request, case, status=403)
     form = _action_form(case, action, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -295,10 +298,10 @@ def case_act(request, pk: int, action: str):
                 # A case in another state says which; a stale form says someone else changed it.
                 messages.error(request, str(err) if err.code == "wrong_state" else conflict_message())
                 case = case_selectors.case_get_for_user(user=request.user, pk=pk)
-                return _render_detail(request, case, status=409)
+                return case_detail_render(request, case, status=409)
             except NotPermitted as err:
                 messages.error(request, str(err))
-                return _render_detail(request, case, status=403)
+                return case_detail_render(request, case, status=403)
             except DomainError as err:
                 add_domain_error(form, err)
             else:
@@ -310,7 +313,7 @@ def case_act(request, pk: int, action: str):
                 return redirect("workbench:case_detail", pk=case.pk)
     if action not in case_selectors.case_actions_for_user(user=request.user, case=case):
         messages.error(request, _("This action is not available for this case now."))
-    return _render_detail(request, case, bound_forms={action: form}, status=400)
+    return case_detail_render(request, case, bound_forms={action: form}, status=400)
 
 
 @staff_required()
@@ -324,10 +327,10 @@ def case_contact(request, pk: int):
         if request.htmx:
             return render(request, "workbench/partials/contact.html", {"case": case, "error": str(err)}, status=403)
         messages.error(request, str(err))
-        return _render_detail(request, case, status=403)
+        return case_detail_render(request, case, status=403)
     if request.htmx:
         return render(request, "workbench/partials/contact.html", {"case": case, "contact": contact, "revealed": True})
-    return _render_detail(request, case, contact=contact)
+    return case_detail_render(request, case, contact=contact)
 
 
 # --- intake -----------------------------------------------------------------------------------
