@@ -27,6 +27,7 @@ run: $(VENV)/.runtime
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(VENV)/.dev
+	mkdir -p var  # the embedded default's database lives there: the migration check opens it
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
