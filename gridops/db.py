@@ -191,16 +191,15 @@ def _insert_as_one(rows: list[Model], links: list[dict], connection, selected: S
             attnames.append(attname)
             kind = type(value)
             # A plain field's value of its own type goes as it is (a str subclass, such as a
-            # TextChoices member, is what CharField would send too); anything else is converted
-            # as the ORM converts it, after `pre_save` (auto_now, defaults computed on save).
-            if plain is None:
-                value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                kind = type(value)
-            elif value is not None and kind is not plain:
-                if not (plain is str and isinstance(value, str)):
-                    value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                    kind = type(value)
-            elif kind is datetime and value.tzinfo is None:
+            # TextChoices member, is what CharField would send too; a datetime only when aware);
+            # anything else is converted as the ORM converts it, after `pre_save` (auto_now,
+            # defaults computed on save).
+            as_is = plain is not None and (
+                value is None
+                or (kind is plain and not (kind is datetime and value.tzinfo is None))
+                or (plain is str and isinstance(value, str))
+            )
+            if not as_is:
                 value = field.get_db_prep_save(field.pre_save(obj, True), connection)
                 kind = type(value)
             # Values that are the same in most rows (NULL, a boolean, zero, an empty string) are

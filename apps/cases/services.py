@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 TRACKING_LENGTH = 12
 MAX_DESCRIPTION = 2000
+_CHANNELS = frozenset(Channel.values)
 
 
 def case_event_record(**fields) -> CaseEvent:
@@ -80,7 +81,6 @@ def _event_new(
 
 # Random bytes below this multiple of the alphabet's size map to its letters uniformly.
 _TRACKING_BYTE_LIMIT = 256 - 256 % len(TRACKING_ALPHABET)
-_CHANNELS = frozenset(Channel.values)
 
 
 def tracking_code_generate() -> str:
